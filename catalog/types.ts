@@ -1,0 +1,131 @@
+import type { AuthPolicy, Profile, StorageClass } from "../config/spec";
+
+/** A container port published on the host (only for protocols a proxy cannot carry). */
+export interface PublishedPort {
+  container: number;
+  host: number;
+  protocol: "tcp" | "udp";
+  /** Why this port is published instead of routed through the proxy. */
+  reason: string;
+}
+
+/** How the reverse proxy reaches the app. */
+export interface RouteDefinition {
+  port: number;
+  /** Default subdomain; the app name when absent. */
+  subdomain?: string;
+  auth: AuthPolicy;
+  /** Only reachable from `homelab:lanCidrs`. */
+  lanOnly?: boolean;
+  /** Media streaming: never proxied by Cloudflare, API/stream paths bypass SSO. */
+  streaming?: boolean;
+  /** Paths that bypass SSO so native clients keep working (regexes for Authelia). */
+  bypassPaths?: readonly string[];
+  scheme?: "http" | "https";
+  /** Homepage dashboard entry. */
+  dashboard?: { group: string; icon: string; description: string };
+}
+
+export interface HealthDefinition {
+  test: readonly string[];
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  retries?: number;
+  startPeriodSeconds?: number;
+}
+
+/** A bind mount of the app's own directory on a storage class. */
+export interface VolumeDefinition {
+  class: Exclude<StorageClass, "data">;
+  /** Mount point inside the container. */
+  target: string;
+  /** Sub-directory below `<tier>/<class>/<app>`; the app directory itself when absent. */
+  sub?: string;
+  readOnly?: boolean;
+}
+
+/** Which part of the shared `data` tree the app sees (DESIGN §4). */
+export type DataMount = "root" | "media" | "torrents" | "photos" | "music";
+
+/** A host path or device the app needs, with the reason it is allowed. */
+export interface HostAccess {
+  hostPath: string;
+  target: string;
+  readOnly: boolean;
+  reason: string;
+}
+
+export interface SecurityExceptions {
+  privileged?: string;
+  hostNetwork?: string;
+  hostPid?: string;
+  /** Extra capabilities beyond none, with why. */
+  capAdd?: { caps: readonly string[]; reason: string };
+  hostAccess?: readonly HostAccess[];
+  devices?: readonly { hostPath: string; reason: string }[];
+  /** The image cannot run with a read-only root filesystem. */
+  writableRoot?: string;
+}
+
+/** A generated secret: a random value passed to the container as a file or an env var. */
+export interface SecretDefinition {
+  /** Short name; the random resource is `<app>-<name>`. */
+  name: string;
+  length: number;
+  /** Only letters and digits (API keys, hex-like tokens). */
+  alphanumeric?: boolean;
+  /** Env var that receives the value. */
+  env?: string;
+  /** Env var that receives the path of a file holding the value. */
+  fileEnv?: string;
+  /** Exported so other apps (dashboards, monitoring) and the owner can use it. */
+  exported?: boolean;
+}
+
+export interface MetricsDefinition {
+  port: number;
+  path: string;
+}
+
+export interface AppDefinition {
+  name: string;
+  profile: Profile;
+  description: string;
+  image: { repository: string; tag: string };
+  /** linuxserver.io style images take PUID/PGID/TZ; others get TZ only. */
+  puid?: boolean;
+  user?: "owner";
+  route?: RouteDefinition;
+  ports?: readonly PublishedPort[];
+  /** `none` says why the image cannot run a check. */
+  health: HealthDefinition | { none: string };
+  volumes?: readonly VolumeDefinition[];
+  data?: DataMount;
+  env?: Readonly<Record<string, string>>;
+  command?: readonly string[];
+  memoryMb: number;
+  cpus?: number;
+  /** How the app can use a GPU when its host has one. */
+  gpu?: "transcode" | "compute";
+  metrics?: MetricsDefinition;
+  /** Explicit networks, when the defaults (internal; proxy when routed or egress) do not fit. */
+  networks?: readonly ("proxy" | "internal" | "socket")[];
+  /** Databases and caches: on `internal` only, never routed. */
+  internalOnly?: boolean;
+  /** Reaches the internet (downloads, metadata, ACME): joins `proxy`, which has a route out. */
+  egress?: boolean;
+  exceptions?: SecurityExceptions;
+  secrets?: readonly SecretDefinition[];
+  /** Runs once on every host (exporters, log shippers, socket proxy, backups). */
+  perHost?: boolean;
+  /** Placement: `edge` pins to the edge host; `data` follows the shared data tree. */
+  placement?: "edge" | "data" | "gpu";
+  /** Tmpfs mounts, path → size in MB. */
+  tmpfs?: Readonly<Record<string, number>>;
+  /** Capabilities the image needs after dropping ALL (e.g. CHOWN/SETUID for s6 images). */
+  capAdd?: readonly string[];
+  /** Stack config keys (`homelab:vpn`, `homelab:vpnPrivateKey`, `cloudflare:apiToken`) the app cannot run without. */
+  requires?: readonly string[];
+  /** Enabled when its profile is; `false` makes it opt-in through `homelab:apps`. */
+  defaultEnabled?: boolean;
+}

@@ -1,0 +1,150 @@
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { AppDefinition } from "../catalog/types";
+import type { AppSpec, HomelabSpec } from "../config/spec";
+import { HostDirectories } from "../hosts/directories";
+import type { Host } from "../hosts/host";
+import { NETWORKS } from "../hosts/host";
+import { toLabelList } from "../plan/labels";
+import { appUrl } from "../plan/urls";
+import { planContainer, type ContainerPlan } from "../plan/container";
+
+/** A file placed into the container before it starts. */
+export interface AppFile {
+  /** Absolute path inside the container. */
+  path: string;
+  content: pulumi.Input<string>;
+  executable?: boolean;
+}
+
+export interface AppArgs {
+  spec: HomelabSpec;
+  /** The placed app from the spec. */
+  app: AppSpec;
+  definition: AppDefinition;
+  host: Host;
+  /** Env entries computed by the owning stack (`K=V`, may be secret). */
+  env?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Generated files that belong to this container only (DESIGN §7). */
+  files?: readonly AppFile[];
+  /** Extra labels (routing, dashboard); never secrets. */
+  labels?: Readonly<Record<string, string>>;
+  /** Resources the container must wait for (a database, a VPN container). */
+  dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Share another container's network namespace (`container:<name>`), e.g. behind a VPN. */
+  networkMode?: pulumi.Input<string>;
+}
+
+const SECRET_DIR = "/run/secrets";
+
+/**
+ * The one container unit: pinned image, host directories, generated secrets and the
+ * container with every default of DESIGN §6.
+ */
+export class App extends pulumi.ComponentResource {
+  readonly plan: ContainerPlan;
+  /** Where the owner reaches the app; undefined when it is not routed. */
+  readonly url?: string;
+  readonly container: docker.Container;
+  /** Generated secrets by name (API keys, passwords), all secret outputs. */
+  readonly secrets: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:components:App", name, {}, opts);
+    const { spec, app, definition: def, host } = args;
+    const plan = planContainer(spec, app, def, host.spec, args.labels);
+    this.plan = plan;
+    this.url = def.route && !def.perHost ? appUrl(spec, app) : undefined;
+    const onHost = { parent: this, provider: host.provider };
+
+    const image = new docker.RemoteImage(`${name}-image`, { name: plan.image, keepLocally: true }, onHost);
+
+    const secrets: Record<string, pulumi.Output<string>> = {};
+    const secretEnv: pulumi.Output<string>[] = [];
+    const secretFiles: docker.types.input.ContainerUpload[] = [];
+    for (const s of def.secrets ?? []) {
+      // Protected: a regenerated key would lock the app out of data it already encrypted.
+      const value = new random.RandomPassword(
+        `${name}-${s.name}`,
+        { length: s.length, special: !s.alphanumeric },
+        { parent: this, protect: true },
+      ).result;
+      secrets[s.name] = pulumi.secret(value);
+      if (s.env) secretEnv.push(pulumi.secret(pulumi.interpolate`${s.env}=${value}`));
+      if (s.fileEnv) {
+        secretEnv.push(pulumi.output(`${s.fileEnv}=${SECRET_DIR}/${s.name}`));
+        secretFiles.push({ file: `${SECRET_DIR}/${s.name}`, content: pulumi.secret(value) });
+      }
+    }
+    this.secrets = secrets;
+
+    const dependsOn: pulumi.Input<pulumi.Resource>[] = [...(args.dependsOn ?? [])];
+    const dirs = [...plan.mounts];
+    if (dirs.length > 0) {
+      dependsOn.push(new HostDirectories(`${name}-dirs`, { host, mounts: dirs, owner: spec.owner }, { parent: this }).done);
+    }
+
+    const envs = pulumi
+      .all([plan.envs, args.env ?? [], secretEnv])
+      .apply(([base, extra, sec]) => [...base, ...extra, ...sec].sort());
+    const sharesNamespace = args.networkMode !== undefined;
+    this.container = new docker.Container(
+      `${name}-container`,
+      {
+        name: plan.containerName,
+        image: image.imageId,
+        restart: "unless-stopped",
+        securityOpts: ["no-new-privileges:true"],
+        capabilities: { drops: ["ALL"], adds: plan.capAdd },
+        privileged: plan.privileged || undefined,
+        readOnly: plan.readOnlyRoot,
+        tmpfs: Object.keys(plan.tmpfs).length ? plan.tmpfs : undefined,
+        memory: plan.memoryMb,
+        memorySwap: plan.memoryMb,
+        cpus: plan.cpus !== undefined ? String(plan.cpus) : undefined,
+        logDriver: "json-file",
+        logOpts: { "max-size": "10m", "max-file": "3" },
+        envs,
+        labels: toLabelList(plan.labels),
+        user: plan.user,
+        command: plan.command,
+        healthcheck: plan.health,
+        volumes: [
+          ...plan.mounts.map((m) => ({ hostPath: m.source, containerPath: m.target, readOnly: m.readOnly })),
+          ...plan.hostMounts.map((m) => ({ hostPath: m.source, containerPath: m.target, readOnly: m.readOnly })),
+        ],
+        ports: plan.ports.length ? plan.ports : undefined,
+        networkMode: args.networkMode ?? plan.networkMode ?? "bridge",
+        pidMode: plan.pidMode,
+        networksAdvanced: sharesNamespace
+          ? undefined
+          : plan.networks.map((role) => ({ name: host.networks[role].name, aliases: [plan.containerName] })),
+        devices: plan.gpu.devices.length
+          ? plan.gpu.devices.map((d) => ({ hostPath: d, containerPath: d, permissions: "rwm" }))
+          : undefined,
+        groupAdds: plan.gpu.groupAdds.length ? plan.gpu.groupAdds : undefined,
+        deviceRequests: plan.gpu.nvidia
+          ? [{ driver: "nvidia", count: -1, capabilities: ["gpu", "video", "compute", "utility"] }]
+          : undefined,
+        uploads: [
+          ...(args.files ?? []).map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
+          ...secretFiles,
+        ],
+      },
+      {
+        ...onHost,
+        dependsOn,
+        // The provider stores but does not apply these on update; replacing applies them.
+        replaceOnChanges: ["healthcheck", "tmpfs"],
+        deleteBeforeReplace: true,
+      },
+    );
+    this.registerOutputs({ container: this.container, secrets: this.secrets });
+  }
+}
+
+/** The network names an app joins, for diagrams and tests. */
+export function networkNames(plan: ContainerPlan): string[] {
+  return plan.networks.map((r) => NETWORKS[r]);
+}

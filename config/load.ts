@@ -1,0 +1,387 @@
+import * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { CATALOG } from "../catalog";
+import type { AppDefinition } from "../catalog/types";
+import { defaultHost } from "../plan/placement";
+import { resolveTier } from "../plan/storage";
+import { ConfigError, type ConfigIssue, keyOf } from "./errors";
+import { parseDockerEndpoint } from "./endpoint";
+import { keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
+import {
+  PROFILES,
+  type AlertingSpec,
+  type AppSpec,
+  type BackupSpec,
+  type DnsSpec,
+  type HomelabSpec,
+  type HostSpec,
+  type Profile,
+  type SsoSpec,
+} from "./spec";
+
+/** The stack as Pulumi hands it over: fully qualified keys, string values. */
+export interface StackInput {
+  project: string;
+  stack: string;
+  config: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_PROFILES: readonly Profile[] = ["core", "media", "observability"];
+const NS = "homelab";
+const k = (name: string, path: readonly PropertyKey[] = []) => keyOf(`${NS}:${name}`, path);
+
+function decode(raw: string): unknown {
+  const t = raw.trim();
+  return t.startsWith("{") || t.startsWith("[") ? JSON.parse(t) : raw;
+}
+
+function zodIssues(name: string, error: z.ZodError): ConfigIssue[] {
+  return error.issues.flatMap((i) =>
+    i.code === "unrecognized_keys"
+      ? i.keys.map((extra) => ({ key: k(name, [...i.path, extra]), message: "unknown key" }))
+      : [{ key: k(name, i.path), message: i.message.replace(/^Invalid input: /, "") }],
+  );
+}
+
+/** Reads every `homelab:` key through its schema; unknown keys are problems too. */
+function readKeys(input: StackInput, issues: ConfigIssue[]): { raw: RawConfig; secrets: Set<string> } {
+  const raw: Record<string, unknown> = {};
+  const secrets = new Set<string>();
+  for (const fullKey of Object.keys(input.config).sort()) {
+    const [ns, name] = fullKey.split(":", 2);
+    if (ns !== NS) {
+      secrets.add(fullKey);
+      continue;
+    }
+    if ((SECRET_KEYS as readonly string[]).includes(name)) {
+      secrets.add(fullKey);
+      continue;
+    }
+    if (!(name in keySchemas)) {
+      issues.push({ key: fullKey, message: "unknown key" });
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = decode(input.config[fullKey]);
+    } catch {
+      issues.push({ key: fullKey, message: "is not valid YAML/JSON" });
+      continue;
+    }
+    const parsed = keySchemas[name as KeyName].safeParse(value);
+    if (parsed.success) raw[name] = parsed.data;
+    else issues.push(...zodIssues(name, parsed.error));
+  }
+  return { raw: raw as RawConfig, secrets };
+}
+
+function readHosts(raw: RawConfig, input: StackInput, secrets: Set<string>, issues: ConfigIssue[]): HostSpec[] {
+  const entries = Object.entries(raw.hosts ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const tlsHosts = secrets.has(`${NS}:dockerTls`) ? tlsHostNames(input.config[`${NS}:dockerTls`]) : [];
+  const hosts: HostSpec[] = [];
+  for (const [name, h] of entries) {
+    const endpoint = parseDockerEndpoint(h.docker);
+    if (typeof endpoint === "string") {
+      issues.push({ key: k("hosts", [name, "docker"]), message: endpoint });
+      continue;
+    }
+    let ssh: HostSpec["ssh"];
+    if (endpoint.kind === "ssh") {
+      ssh = { user: h.ssh?.user ?? endpoint.user, port: h.ssh?.port ?? endpoint.port };
+    } else if (endpoint.kind === "tcp") {
+      if (!h.ssh?.user) {
+        issues.push({
+          key: k("hosts", [name, "ssh", "user"]),
+          message: "required for a tcp:// docker endpoint (directories are prepared over SSH)",
+        });
+      } else ssh = { user: h.ssh.user, port: h.ssh.port ?? 22 };
+      if (!tlsHosts.includes(name)) {
+        issues.push({
+          key: k("dockerTls", [name]),
+          message: "a tcp:// docker endpoint needs TLS material { ca, cert, key } (pulumi config set --secret --path)",
+        });
+      }
+    }
+    if ((h.gpu === "intel" || h.gpu === "amd") && h.renderGroup === undefined) {
+      issues.push({
+        key: k("hosts", [name, "renderGroup"]),
+        message: `required for an ${h.gpu} GPU: the gid of the render group (getent group render | cut -d: -f3)`,
+      });
+    }
+    hosts.push({
+      name,
+      docker: endpoint,
+      address: h.address,
+      edge: h.edge ?? entries.length === 1,
+      gpu: h.gpu,
+      renderGroup: h.renderGroup,
+      memoryMb: h.memoryMb,
+      cpus: h.cpus,
+      storage: h.storage,
+      ssh,
+    });
+  }
+  const edges = hosts.filter((h) => h.edge);
+  if (hosts.length > 0 && edges.length !== 1) {
+    issues.push({
+      key: k("hosts"),
+      message: `exactly one host must have edge: true (found ${edges.length}${edges.length ? `: ${edges.map((e) => e.name).join(", ")}` : ""})`,
+    });
+  }
+  return hosts;
+}
+
+function tlsHostNames(value: string | undefined): string[] {
+  try {
+    const parsed: unknown = value ? JSON.parse(value) : {};
+    if (!parsed || typeof parsed !== "object") return [];
+    return Object.entries(parsed)
+      .filter(([, v]) => v && typeof v === "object" && ["ca", "cert", "key"].every((f) => f in v))
+      .map(([n]) => n);
+  } catch {
+    return [];
+  }
+}
+
+function isEnabled(def: AppDefinition, raw: RawConfig, profiles: readonly Profile[]): boolean {
+  const override = raw.apps?.[def.name]?.enabled;
+  if (override !== undefined) return override;
+  return profiles.includes(def.profile) && def.defaultEnabled !== false;
+}
+
+function placeApps(
+  raw: RawConfig,
+  hosts: readonly HostSpec[],
+  profiles: readonly Profile[],
+  issues: ConfigIssue[],
+): AppSpec[] {
+  for (const name of Object.keys(raw.apps ?? {}).sort()) {
+    if (!CATALOG.has(name)) issues.push({ key: k("apps", [name]), message: "unknown app (see the README's app list)" });
+  }
+  if (hosts.length === 0) return [];
+  const apps: AppSpec[] = [];
+  for (const def of CATALOG.values()) {
+    if (!isEnabled(def, raw, profiles)) continue;
+    const o = raw.apps?.[def.name] ?? {};
+    if (o.host !== undefined && def.perHost) {
+      issues.push({ key: k("apps", [def.name, "host"]), message: "this app runs on every host and cannot be pinned" });
+    }
+    if (!def.route && (o.subdomain !== undefined || o.auth !== undefined)) {
+      issues.push({
+        key: k("apps", [def.name, o.subdomain !== undefined ? "subdomain" : "auth"]),
+        message: "this app is not routed through the proxy",
+      });
+    }
+    let placed: readonly HostSpec[];
+    if (def.perHost) placed = hosts;
+    else if (o.host !== undefined) {
+      const host = hosts.find((h) => h.name === o.host);
+      if (!host) {
+        issues.push({
+          key: k("apps", [def.name, "host"]),
+          message: `unknown host "${o.host}" (hosts: ${hosts.map((h) => h.name).join(", ")})`,
+        });
+        continue;
+      }
+      placed = [host];
+    } else placed = [defaultHost(def, hosts)];
+    for (const host of placed) {
+      apps.push({
+        name: def.name,
+        host: host.name,
+        subdomain: o.subdomain ?? def.route?.subdomain ?? def.name,
+        memoryMb: o.memoryMb ?? def.memoryMb,
+        cpus: o.cpus ?? def.cpus,
+        env: Object.fromEntries(Object.entries(o.env ?? {}).sort(([a], [b]) => a.localeCompare(b))),
+        auth: o.auth ?? def.route?.auth ?? "two_factor",
+      });
+    }
+  }
+  return apps;
+}
+
+function checkApps(
+  apps: readonly AppSpec[],
+  hosts: readonly HostSpec[],
+  raw: RawConfig,
+  present: Set<string>,
+  issues: ConfigIssue[],
+): void {
+  const bySubdomain = new Map<string, string>();
+  const ports = new Map<string, string>();
+  const memory = new Map<string, number>();
+  let dataHostOf: AppSpec | undefined;
+  for (const app of apps) {
+    const def = CATALOG.get(app.name);
+    const host = hosts.find((h) => h.name === app.host);
+    if (!def || !host) continue;
+    if (def.route && !def.perHost) {
+      const owner = bySubdomain.get(app.subdomain);
+      if (owner) {
+        issues.push({
+          key: k("apps", [app.name, "subdomain"]),
+          message: `"${app.subdomain}" is already used by ${owner}`,
+        });
+      } else bySubdomain.set(app.subdomain, app.name);
+    }
+    const published = [...(def.ports ?? []).map((p) => `${p.host}/${p.protocol}`)];
+    if (def.route && !host.edge && !def.perHost) published.push(`${def.route.port}/tcp`);
+    for (const port of published) {
+      const taken = ports.get(`${host.name}:${port}`);
+      if (taken) {
+        issues.push({
+          key: k("apps", [app.name, "host"]),
+          message: `port ${port} on host ${host.name} is already published by ${taken}`,
+        });
+      } else ports.set(`${host.name}:${port}`, app.name);
+    }
+    memory.set(host.name, (memory.get(host.name) ?? 0) + app.memoryMb);
+    for (const cls of new Set([...(def.volumes ?? []).map((v) => v.class), ...(def.data ? ["data" as const] : [])])) {
+      if (resolveTier(cls, host, raw.storage ?? {}) === undefined) {
+        issues.push({
+          key: k("storage", [cls]),
+          message: `maps to ${raw.storage?.[cls]}, which host ${host.name} (running ${app.name}) lacks; it has ${Object.keys(host.storage).join(", ")}`,
+        });
+      }
+    }
+    if (def.data) {
+      if (dataHostOf && dataHostOf.host !== app.host) {
+        issues.push({
+          key: k("apps", [app.name, "host"]),
+          message: `the shared /data tree is on ${dataHostOf.host} (${dataHostOf.name}); apps that mount it must run on one host so hardlinks and moves work`,
+        });
+      } else dataHostOf ??= app;
+    }
+    for (const req of def.requires ?? []) {
+      const name = req.replace(`${NS}:`, "");
+      const set = name in keySchemas ? raw[name as KeyName] !== undefined : present.has(req);
+      if (!set) issues.push({ key: req, message: `required because ${app.name} is enabled` });
+    }
+  }
+  for (const host of hosts) {
+    const used = memory.get(host.name) ?? 0;
+    if (host.memoryMb !== undefined && used > host.memoryMb) {
+      issues.push({
+        key: k("hosts", [host.name, "memoryMb"]),
+        message: `apps placed on ${host.name} reserve ${used} MB of memory, more than its ${host.memoryMb} MB`,
+      });
+    }
+  }
+}
+
+function readDns(raw: RawConfig, domain: string, mode: HomelabSpec["mode"], present: Set<string>, issues: ConfigIssue[]): DnsSpec {
+  const dns = raw.dns ?? { provider: "none" as const };
+  const zone = dns.zone ?? domain;
+  if (dns.provider === "cloudflare") {
+    if (mode === "localhost") issues.push({ key: k("dns", ["provider"]), message: "localhost mode creates no DNS records; use none" });
+    if (zone !== domain && !domain.endsWith(`.${zone}`)) {
+      issues.push({ key: k("dns", ["zone"]), message: `"${zone}" is not a suffix of homelab:domain "${domain}"` });
+    }
+    if (!dns.target) issues.push({ key: k("dns", ["target"]), message: "required with provider cloudflare: a public IPv4 address or ddns" });
+    if (!present.has("cloudflare:apiToken")) {
+      issues.push({
+        key: "cloudflare:apiToken",
+        message: "required with homelab:dns.provider cloudflare (pulumi config set --secret cloudflare:apiToken ...)",
+      });
+    }
+  }
+  return { provider: dns.provider, zone, target: dns.target ?? "ddns", proxied: dns.proxied ?? false };
+}
+
+function readAlerting(raw: RawConfig, present: Set<string>, issues: ConfigIssue[]): AlertingSpec {
+  const a = raw.alerting ?? { receiver: "none" as const };
+  if ((a.receiver === "email" || a.receiver === "ntfy") && !a.to) {
+    issues.push({ key: k("alerting", ["to"]), message: `required for the ${a.receiver} receiver` });
+  }
+  if (a.receiver === "email" && !a.smtp) issues.push({ key: k("alerting", ["smtp"]), message: "required for the email receiver" });
+  if ((a.receiver === "email" || a.receiver === "discord" || a.receiver === "webhook") && !present.has(`${NS}:alertingSecret`)) {
+    issues.push({
+      key: `${NS}:alertingSecret`,
+      message: `required for the ${a.receiver} receiver (the ${a.receiver === "email" ? "SMTP password" : "webhook URL"}, set with --secret)`,
+    });
+  }
+  return { receiver: a.receiver, to: a.to, smtp: a.smtp };
+}
+
+function readBackup(raw: RawConfig): BackupSpec {
+  const b = raw.backup ?? {};
+  const local = b.retention ?? { daily: 7, weekly: 4, monthly: 0 };
+  const remote = b.remoteRetention ?? { daily: 7, weekly: 4, monthly: 3 };
+  return {
+    schedule: b.schedule ?? "30 3 * * *",
+    checkSchedule: b.checkSchedule ?? "0 5 * * 0",
+    checkReadData: b.checkReadData ?? "5%",
+    repositories: (b.repositories ?? ["local"]).map((url) => ({ url, retention: url === "local" ? local : remote })),
+    include: [...(b.include ?? [])].sort(),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/** Validates a whole stack and returns the frozen spec, or throws one ConfigError listing every problem. */
+export function parseSpec(input: StackInput): HomelabSpec {
+  const issues: ConfigIssue[] = [];
+  const { raw, secrets: present } = readKeys(input, issues);
+  const mode = raw.mode ?? "domain";
+  if (mode === "domain" && !raw.domain) issues.push({ key: k("domain"), message: "required in domain mode" });
+  if (mode === "domain" && !raw.tls) issues.push({ key: k("tls"), message: "required in domain mode: { email } for Let's Encrypt" });
+  if (!raw.hosts && !issues.some((i) => i.key.startsWith(k("hosts")))) {
+    issues.push({ key: k("hosts"), message: "required: at least one Docker host" });
+  }
+  const domain = mode === "localhost" ? "localhost" : (raw.domain ?? "invalid");
+  const hosts = readHosts(raw, input, present, issues);
+  const profiles = [...(raw.profiles ?? DEFAULT_PROFILES)].sort((a, b) => PROFILES.indexOf(a) - PROFILES.indexOf(b));
+  const apps = placeApps(raw, hosts, profiles, issues);
+  checkApps(apps, hosts, raw, present, issues);
+  const dns = readDns(raw, domain, mode, present, issues);
+  const sso: SsoSpec = {
+    provider: raw.sso?.provider ?? (mode === "domain" ? "authelia" : "none"),
+    usersFromConfig: present.has(`${NS}:ssoUsers`),
+    smtp: raw.sso?.smtp,
+  };
+  if (sso.smtp && !present.has(`${NS}:smtpPassword`)) {
+    issues.push({ key: `${NS}:smtpPassword`, message: "required with homelab:sso.smtp (set with --secret)" });
+  }
+  const alerting = readAlerting(raw, present, issues);
+  if (raw.vpn && !present.has(`${NS}:vpnPrivateKey`)) {
+    issues.push({ key: `${NS}:vpnPrivateKey`, message: "required with homelab:vpn (WireGuard private key, set with --secret)" });
+  }
+  if (issues.length > 0) throw new ConfigError(issues);
+  return deepFreeze({
+    project: input.project,
+    stack: input.stack,
+    domain,
+    mode,
+    timezone: raw.timezone ?? "Etc/UTC",
+    owner: raw.owner ?? { uid: 1000, gid: 1000 },
+    lanCidrs: raw.lanCidrs ?? ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+    hosts,
+    storage: raw.storage ?? {},
+    profiles,
+    apps,
+    dns,
+    tls: raw.tls ? { email: raw.tls.email, staging: raw.tls.staging ?? false } : undefined,
+    sso,
+    vpn: raw.vpn
+      ? { provider: raw.vpn.provider, type: "wireguard", countries: raw.vpn.countries, addresses: raw.vpn.addresses }
+      : undefined,
+    backup: readBackup(raw),
+    alerting,
+    observability: {
+      retentionDays: raw.observability?.retentionDays ?? 30,
+      logRetentionDays: raw.observability?.logRetentionDays ?? 14,
+    },
+    secretsPresent: [...present].sort(),
+  });
+}
+
+/** Reads the running stack's configuration through Pulumi. */
+export function loadSpec(): HomelabSpec {
+  return parseSpec({ project: pulumi.getProject(), stack: pulumi.getStack(), config: pulumi.runtime.allConfig() });
+}

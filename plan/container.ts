@@ -1,0 +1,162 @@
+import type { AppDefinition, HealthDefinition } from "../catalog/types";
+import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
+import { LABELS } from "./labels";
+import { appMounts, type ResolvedMount } from "./storage";
+
+/** Capabilities s6-overlay images (linuxserver.io) need to drop to PUID/PGID at start. */
+export const S6_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] as const;
+
+export type NetworkRole = "proxy" | "internal" | "socket";
+
+export interface PortPlan {
+  internal: number;
+  external: number;
+  protocol: "tcp" | "udp";
+  /** Bind address; all interfaces when absent. */
+  ip?: string;
+}
+
+export interface HealthPlan {
+  tests: string[];
+  interval: string;
+  timeout: string;
+  retries: number;
+  startPeriod: string;
+}
+
+/** Everything about one container that can be decided without Pulumi. */
+export interface ContainerPlan {
+  /** Unique resource name: the app name, suffixed with the host for per-host apps. */
+  id: string;
+  containerName: string;
+  image: string;
+  envs: string[];
+  labels: Record<string, string>;
+  mounts: ResolvedMount[];
+  hostMounts: { source: string; target: string; readOnly: boolean }[];
+  ports: PortPlan[];
+  networks: NetworkRole[];
+  capAdd: string[];
+  readOnlyRoot: boolean;
+  tmpfs: Record<string, string>;
+  health?: HealthPlan;
+  user?: string;
+  command?: string[];
+  memoryMb: number;
+  cpus?: number;
+  gpu: { devices: string[]; groupAdds: string[]; nvidia: boolean };
+  privileged: boolean;
+  networkMode?: "host";
+  pidMode?: "host";
+  /** The container holds state on a data-bearing class (config, database, ...). */
+  stateful: boolean;
+}
+
+export function instanceId(def: Pick<AppDefinition, "name" | "perHost">, app: Pick<AppSpec, "host">): string {
+  return def.perHost ? `${def.name}-${app.host}` : def.name;
+}
+
+function health(h: HealthDefinition): HealthPlan {
+  return {
+    tests: [...h.test],
+    interval: `${h.intervalSeconds ?? 30}s`,
+    timeout: `${h.timeoutSeconds ?? 5}s`,
+    retries: h.retries ?? 3,
+    startPeriod: `${h.startPeriodSeconds ?? 30}s`,
+  };
+}
+
+/** Networks by role: databases stay internal; routed or downloading apps join `proxy`. */
+export function networkRoles(def: AppDefinition): NetworkRole[] {
+  if (def.networks) return [...def.networks].sort();
+  if (def.internalOnly) return ["internal"];
+  if (def.route || def.egress) return ["proxy"];
+  return ["internal"];
+}
+
+function gpuPlan(def: AppDefinition, host: HostSpec): ContainerPlan["gpu"] {
+  if (!def.gpu || host.gpu === "none") return { devices: [], groupAdds: [], nvidia: false };
+  if (host.gpu === "nvidia") return { devices: [], groupAdds: [], nvidia: true };
+  return { devices: ["/dev/dri"], groupAdds: [String(host.renderGroup)], nvidia: false };
+}
+
+const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort();
+
+/** The container an app gets on a host, with every default of DESIGN §6 applied. */
+export function planContainer(
+  spec: HomelabSpec,
+  app: AppSpec,
+  def: AppDefinition,
+  host: HostSpec,
+  extraLabels: Readonly<Record<string, string>> = {},
+): ContainerPlan {
+  const mounts = appMounts(def, host, spec.storage);
+  const ex = def.exceptions ?? {};
+  const env: Record<string, string> = { TZ: spec.timezone };
+  if (def.puid) {
+    env.PUID = String(spec.owner.uid);
+    env.PGID = String(spec.owner.gid);
+  }
+  Object.assign(env, def.env ?? {}, app.env);
+  const ports: PortPlan[] = (def.ports ?? []).map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol }));
+  // Remote apps are reached by the edge proxy over the LAN, on their host's address only.
+  if (def.route && !host.edge && !def.perHost) {
+    ports.push({ internal: def.route.port, external: def.route.port, protocol: "tcp", ip: host.address });
+  }
+  const classes = sortedUnique(mounts.map((m) => m.class));
+  const exceptions: Record<string, string> = {};
+  if (ex.privileged) exceptions.privileged = ex.privileged;
+  if (ex.hostNetwork) exceptions.hostNetwork = ex.hostNetwork;
+  if (ex.hostPid) exceptions.hostPid = ex.hostPid;
+  if (ex.capAdd) exceptions.capAdd = `${ex.capAdd.caps.join(",")}: ${ex.capAdd.reason}`;
+  if (ex.hostAccess?.length) exceptions.hostAccess = ex.hostAccess.map((a) => `${a.hostPath}: ${a.reason}`).join("; ");
+  if (ex.hostAccess?.some((a) => a.hostPath.endsWith("docker.sock"))) {
+    exceptions.dockerSocket = ex.hostAccess.find((a) => a.hostPath.endsWith("docker.sock"))?.reason ?? "";
+  }
+  if (ex.devices?.length) exceptions.devices = ex.devices.map((d) => `${d.hostPath}: ${d.reason}`).join("; ");
+  if (ex.writableRoot) exceptions.writableRoot = ex.writableRoot;
+  if ("none" in def.health) exceptions.noHealthcheck = def.health.none;
+  const labels: Record<string, string> = {
+    [LABELS.app]: def.name,
+    [LABELS.host]: host.name,
+    [LABELS.profile]: def.profile,
+    ...(host.edge ? { [LABELS.edge]: "true" } : {}),
+    ...(classes.length ? { [LABELS.classes]: classes.join(",") } : {}),
+    ...(def.metrics ? { [LABELS.metricsPort]: String(def.metrics.port), [LABELS.metricsPath]: def.metrics.path } : {}),
+    ...(Object.keys(exceptions).length ? { [LABELS.exceptions]: JSON.stringify(exceptions, Object.keys(exceptions).sort()) } : {}),
+    ...(def.internalOnly ? { [LABELS.database]: "true" } : {}),
+    ...extraLabels,
+  };
+  const gpu = gpuPlan(def, host);
+  const capAdd = sortedUnique([...(def.puid ? S6_CAPABILITIES : []), ...(def.capAdd ?? []), ...(ex.capAdd?.caps ?? [])]);
+  return {
+    id: instanceId(def, app),
+    containerName: def.name,
+    image: `${def.image.repository}:${def.image.tag}`,
+    envs: Object.keys(env)
+      .sort()
+      .map((key) => `${key}=${env[key]}`),
+    labels,
+    mounts,
+    hostMounts: (ex.hostAccess ?? []).map((a) => ({ source: a.hostPath, target: a.target, readOnly: a.readOnly })),
+    ports,
+    networks: ex.hostNetwork ? [] : networkRoles(def),
+    capAdd,
+    readOnlyRoot: !ex.writableRoot,
+    tmpfs: Object.fromEntries(
+      Object.entries(def.tmpfs ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([path, mb]) => [path, `rw,noexec,nosuid,size=${mb}m`]),
+    ),
+    health: "none" in def.health ? undefined : health(def.health),
+    user: def.user === "owner" ? `${spec.owner.uid}:${spec.owner.gid}` : undefined,
+    command: def.command ? [...def.command] : undefined,
+    memoryMb: app.memoryMb,
+    cpus: app.cpus,
+    gpu: { ...gpu, devices: [...gpu.devices, ...(ex.devices ?? []).map((d) => d.hostPath)] },
+    privileged: Boolean(ex.privileged),
+    networkMode: ex.hostNetwork ? "host" : undefined,
+    pidMode: ex.hostPid ? "host" : undefined,
+    stateful: mounts.some((m) => m.class === "config" || m.class === "database"),
+  };
+}

@@ -1,0 +1,27 @@
+import type { ResolvedMount } from "./storage";
+
+/** Data-tree directories are shared by several apps, so they are group-writable (TRaSH). */
+function modeFor(m: Pick<ResolvedMount, "class">): string {
+  return m.class === "data" ? "2775" : "0750";
+}
+
+function quote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A POSIX script that creates every directory with the owner's uid/gid and mode.
+ * Idempotent (`install -d` on an existing directory only re-applies owner and mode) and
+ * never deletes: removing an app leaves its data where it was.
+ */
+export function directoriesScript(
+  dirs: readonly Pick<ResolvedMount, "source" | "class">[],
+  owner: { uid: number; gid: number },
+): string {
+  const unique = new Map<string, string>();
+  for (const d of dirs) unique.set(d.source, modeFor(d));
+  const lines = [...unique.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([path, mode]) => `$SUDO install -d -m ${mode} -o ${owner.uid} -g ${owner.gid} ${quote(path)}`);
+  return ["set -eu", 'SUDO=""', '[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"', ...lines].join("\n") + "\n";
+}

@@ -1,0 +1,166 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "./stackFile";
+
+/** One resource as the engine would receive it. */
+export interface RegisteredResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent: string;
+  /** URNs this resource waits for (dependsOn and inputs). */
+  dependencies: string[];
+  provider: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+  replaceOnChanges: string[];
+  inputs: Record<string, unknown>;
+  /** Dotted paths of inputs that are marked secret (`envs.3`, `uploads.0.content`). */
+  secretPaths: string[];
+}
+
+export interface Evaluation {
+  resources: RegisteredResource[];
+  outputs: Record<string, unknown>;
+  error?: Error;
+}
+
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function secretPaths(value: unknown, path: string[] = []): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => secretPaths(v, [...path, String(i)]));
+  if (value && typeof value === "object") {
+    const rec = value as Record<string, unknown>;
+    if (rec[SECRET_SIG] === SECRET_SIG_VALUE) return [path.join(".")];
+    return Object.entries(rec).flatMap(([k, v]) => secretPaths(v, [...path, k]));
+  }
+  return [];
+}
+
+const hash = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** Values the mocked providers compute, deterministic so evaluations compare byte for byte. */
+function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  switch (type) {
+    case "docker:index/remoteImage:RemoteImage":
+      return { ...inputs, imageId: `sha256:${hash(String(inputs.name))}`, repoDigest: `${String(inputs.name)}@sha256:${hash(name)}` };
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString":
+      return { ...inputs, result: `mock-${hash(name).slice(0, Number(inputs.length ?? 32))}`, bcryptHash: `$2a$10$mock${hash(name).slice(0, 20)}` };
+    case "random:index/randomBytes:RandomBytes":
+      return { ...inputs, hex: hash(name), base64: Buffer.from(hash(name)).toString("base64") };
+    case "command:local:Command":
+    case "command:remote:Command":
+      return { ...inputs, stdout: "", stderr: "" };
+    default:
+      return inputs;
+  }
+}
+
+interface MonitorLike {
+  registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void>;
+}
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getDependenciesList(): string[];
+  getProvider(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getReplaceonchangesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+function resolveOutput(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) {
+    return new Promise((resolve) => (value as pulumi.Output<unknown>).apply((v) => resolve(v)));
+  }
+  return Promise.resolve(value);
+}
+
+/**
+ * Runs `run` (the program) against Pulumi's mock engine with the given stack
+ * configuration and records every registered resource.
+ */
+export async function evaluate(stack: StackConfig, run: () => Record<string, unknown>): Promise<Evaluation> {
+  pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
+  const resources: RegisteredResource[] = [];
+  // The mock monitor calls newResource synchronously from registerResource: this is that request.
+  let current: RegisteredResource | undefined;
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        if (current) current.inputs = args.inputs as Record<string, unknown>;
+        return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
+      },
+      call: (args) => {
+        if (args.token === "cloudflare:index/getZone:getZone") {
+          const name = String((args.inputs.filter as { name?: string } | undefined)?.name ?? "zone");
+          return { id: `zone-${hash(name).slice(0, 32)}`, zoneId: `zone-${hash(name).slice(0, 32)}`, name };
+        }
+        return args.inputs;
+      },
+    },
+    stack.project,
+    stack.stack,
+    true,
+  );
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const original = monitor.registerResource.bind(monitor);
+  let pending = 0;
+  monitor.registerResource = async (req, cb) => {
+    pending++;
+    const raw = req.getObject()?.toJavaScript() ?? {};
+    const entry: RegisteredResource = {
+      urn: "",
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      parent: req.getParent(),
+      dependencies: [...req.getDependenciesList()].sort(),
+      provider: req.getProvider(),
+      protect: req.getProtect(),
+      retainOnDelete: req.getRetainondelete(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      inputs: {},
+      secretPaths: secretPaths(raw),
+    };
+    resources.push(entry);
+    try {
+      current = entry;
+      const done = original(req, (err, res) => {
+        if (res && typeof res === "object" && "getUrn" in res) entry.urn = (res as { getUrn(): string }).getUrn();
+        cb(err, res);
+      });
+      current = undefined;
+      await done;
+    } finally {
+      pending--;
+    }
+  };
+
+  let outputs: Record<string, unknown> = {};
+  try {
+    const exported = run();
+    outputs = Object.fromEntries(
+      await Promise.all(Object.entries(exported).map(async ([k, v]) => [k, await resolveOutput(v)] as const)),
+    );
+  } catch (error) {
+    return { resources, outputs, error: error as Error };
+  }
+  await settle(() => pending);
+  resources.sort((a, b) => a.urn.localeCompare(b.urn));
+  return { resources, outputs };
+}
+
+async function settle(pending: () => number): Promise<void> {
+  let quiet = 0;
+  while (quiet < 50) {
+    await new Promise((r) => setImmediate(r));
+    quiet = pending() === 0 ? quiet + 1 : 0;
+  }
+}
