@@ -22,6 +22,7 @@ export const coreApps: readonly AppDefinition[] = [
       LOG_LEVEL: "warning",
     },
     memoryMb: 64,
+    networks: ["socket"],
     tmpfs: { "/run": 16 },
     exceptions: {
       hostAccess: [
@@ -59,6 +60,7 @@ export const coreApps: readonly AppDefinition[] = [
       { class: "logs", target: "/var/log/traefik" },
     ],
     metrics: { port: 8082, path: "/metrics" },
+    networks: ["proxy", "socket"],
     memoryMb: 256,
     capAdd: ["NET_BIND_SERVICE"],
   },

@@ -338,7 +338,8 @@ export function parseSpec(input: StackInput): HomelabSpec {
   const hosts = readHosts(raw, input, present, issues);
   const profiles = [...(raw.profiles ?? DEFAULT_PROFILES)].sort((a, b) => PROFILES.indexOf(a) - PROFILES.indexOf(b));
   const apps = placeApps(raw, hosts, profiles, issues);
-  checkApps(apps, hosts, raw, present, issues);
+  // Placement checks would only echo an ambiguous edge; report that alone.
+  if (hosts.filter((h) => h.edge).length === 1) checkApps(apps, hosts, raw, present, issues);
   const dns = readDns(raw, domain, mode, present, issues);
   const sso: SsoSpec = {
     provider: raw.sso?.provider ?? (mode === "domain" ? "authelia" : "none"),
@@ -347,6 +348,13 @@ export function parseSpec(input: StackInput): HomelabSpec {
   };
   if (sso.smtp && !present.has(`${NS}:smtpPassword`)) {
     issues.push({ key: `${NS}:smtpPassword`, message: "required with homelab:sso.smtp (set with --secret)" });
+  }
+  const remote = hosts.filter((h) => h.ssh).map((h) => h.name);
+  if (remote.length && !present.has(`${NS}:sshPrivateKey`)) {
+    issues.push({
+      key: `${NS}:sshPrivateKey`,
+      message: `required to prepare directories on ${remote.join(", ")} over SSH (set with --secret)`,
+    });
   }
   const alerting = readAlerting(raw, present, issues);
   if (raw.vpn && !present.has(`${NS}:vpnPrivateKey`)) {

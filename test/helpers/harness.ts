@@ -1,0 +1,82 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { evaluate, type Evaluation, type RegisteredResource } from "../../scripts/evaluate";
+import { readStack, type StackConfig } from "../../scripts/stackFile";
+import { deploy } from "../../program";
+
+export const ROOT = join(__dirname, "..", "..");
+export const FIXTURES = join(ROOT, "test", "fixtures");
+
+/** The repo's own stacks (`dev`, `prod`) or a fixture file (`good/<name>.yaml`, `bad/<name>.yaml`). */
+export function stackConfig(name: string): StackConfig {
+  if (name === "dev" || name === "prod") return readStack(ROOT, name);
+  const [kind, file] = name.split("/");
+  return readStack(ROOT, file.replace(/\.yaml$/, ""), join(FIXTURES, kind, file.endsWith(".yaml") ? file : `${file}.yaml`));
+}
+
+/** Every good stack: the repo's stacks and every file in test/fixtures/good. */
+export function goodStacks(): string[] {
+  return ["dev", "prod", ...readdirSync(join(FIXTURES, "good")).filter((f) => f.endsWith(".yaml")).sort().map((f) => `good/${f}`)];
+}
+
+export function badStacks(): string[] {
+  return readdirSync(join(FIXTURES, "bad")).filter((f) => f.endsWith(".yaml")).sort().map((f) => `bad/${f}`);
+}
+
+/** Runs the real program (the function index.ts calls) under Pulumi's mocks. */
+export function run(stack: string | StackConfig): Promise<Evaluation> {
+  return evaluate(typeof stack === "string" ? stackConfig(stack) : stack, deploy);
+}
+
+const cache = new Map<string, Promise<Evaluation>>();
+/** Same as run, memoised per stack name for suites that only read the result. */
+export function runCached(stack: string): Promise<Evaluation> {
+  let ev = cache.get(stack);
+  if (!ev) {
+    ev = run(stack);
+    cache.set(stack, ev);
+  }
+  return ev;
+}
+
+export const CONTAINER = "docker:index/container:Container";
+
+export function ofType(ev: Evaluation, type: string): RegisteredResource[] {
+  return ev.resources.filter((r) => r.type === type);
+}
+
+export function containers(ev: Evaluation): RegisteredResource[] {
+  return ofType(ev, CONTAINER);
+}
+
+/** Container labels as a record. */
+export function labelsOf(r: RegisteredResource): Record<string, string> {
+  const list = (r.inputs.labels ?? []) as { label: string; value: string }[];
+  return Object.fromEntries(list.map((l) => [l.label, l.value]));
+}
+
+/** The container of an app, by its instance id (`sonarr`, `node-exporter-nas`). */
+export function container(ev: Evaluation, id: string): RegisteredResource {
+  const found = containers(ev).find((r) => r.name === `${id}-container`);
+  if (!found) throw new Error(`no container ${id} among ${containers(ev).map((c) => c.name).join(", ")}`);
+  return found;
+}
+
+export function envOf(r: RegisteredResource): Record<string, string> {
+  const list = (r.inputs.envs ?? []) as string[];
+  return Object.fromEntries(list.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+/** Derives a variant of a stack by editing its parsed config values. */
+export function withConfig(base: StackConfig, edit: (config: Record<string, unknown>) => void): StackConfig {
+  const parsed: Record<string, unknown> = Object.fromEntries(
+    Object.entries(base.config).map(([k, v]) => [k, /^[[{]/.test(v.trim()) ? JSON.parse(v) : v]),
+  );
+  edit(parsed);
+  const config = Object.fromEntries(
+    Object.entries(parsed)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+  );
+  return { ...base, config };
+}

@@ -1,0 +1,121 @@
+import { parseSpec } from "../config/load";
+import type { HostSpec, StorageClass, Tier } from "../config/spec";
+import { resolveTier } from "../plan/storage";
+import { LABELS } from "../plan/labels";
+import { containers, envOf, goodStacks, labelsOf, runCached, stackConfig } from "./helpers/harness";
+
+interface Volume {
+  hostPath: string;
+  containerPath: string;
+}
+
+function exceptionsOf(labels: Record<string, string>): Record<string, string> {
+  return labels[LABELS.exceptions] ? (JSON.parse(labels[LABELS.exceptions]) as Record<string, string>) : {};
+}
+
+function underTier(host: HostSpec, path: string): boolean {
+  return Object.values(host.storage).some((root) => root !== undefined && path.startsWith(`${root}/`));
+}
+
+describe.each(goodStacks())("every container of %s", (stack) => {
+  const spec = parseSpec(stackConfig(stack));
+
+  it("pins its image, restarts unless stopped, has no new privileges and drops ALL capabilities", async () => {
+    const ev = await runCached(stack);
+    const images = ev.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage");
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) {
+      const ref = String(image.inputs.name);
+      expect(ref).toMatch(/:[^/]+$/);
+      expect(ref).not.toMatch(/:latest$/);
+      expect(image.inputs.keepLocally).toBe(true);
+    }
+    for (const c of containers(ev)) {
+      expect(c.inputs.restart).toBe("unless-stopped");
+      expect(c.inputs.securityOpts).toContain("no-new-privileges:true");
+      expect((c.inputs.capabilities as { drops: string[] }).drops).toEqual(["ALL"]);
+    }
+  });
+
+  it("has a memory limit, bounded json-file logs, TZ and labels", async () => {
+    const ev = await runCached(stack);
+    for (const c of containers(ev)) {
+      expect(c.inputs.memory).toBeGreaterThan(0);
+      expect(c.inputs.logDriver).toBe("json-file");
+      expect(c.inputs.logOpts).toEqual({ "max-file": "3", "max-size": "10m" });
+      expect(envOf(c).TZ).toBe(spec.timezone);
+      const labels = labelsOf(c);
+      expect(labels[LABELS.app]).toBeTruthy();
+      expect(spec.hosts.map((h) => h.name)).toContain(labels[LABELS.host]);
+    }
+  });
+
+  it("has a health check or declares why it cannot, and is read-only unless declared", async () => {
+    const ev = await runCached(stack);
+    for (const c of containers(ev)) {
+      const ex = exceptionsOf(labelsOf(c));
+      if (!c.inputs.healthcheck) expect(ex.noHealthcheck).toBeTruthy();
+      if (c.inputs.readOnly !== true) expect(ex.writableRoot).toBeTruthy();
+      if (c.inputs.privileged) expect(ex.privileged).toBeTruthy();
+      if (c.inputs.networkMode === "host") expect(ex.hostNetwork).toBeTruthy();
+      expect(c.replaceOnChanges).toEqual(expect.arrayContaining(["healthcheck", "tmpfs"]));
+    }
+  });
+
+  it("bind-mounts only below its host's tier roots, on the tier of each class", async () => {
+    const ev = await runCached(stack);
+    for (const c of containers(ev)) {
+      const labels = labelsOf(c);
+      const host = spec.hosts.find((h) => h.name === labels[LABELS.host]) as HostSpec;
+      const declared = Object.keys(exceptionsOf(labels)).includes("hostAccess");
+      for (const v of (c.inputs.volumes ?? []) as Volume[]) {
+        if (underTier(host, v.hostPath)) {
+          const [tier, root] = Object.entries(host.storage).find(([, r]) => v.hostPath.startsWith(`${r}/`)) as [Tier, string];
+          const cls = v.hostPath.slice(root.length + 1).split("/")[0] as StorageClass;
+          expect(labels[LABELS.classes]?.split(",")).toContain(cls);
+          expect(tier).toBe(resolveTier(cls, host, spec.storage));
+        } else {
+          // Outside the tiers only with a declared reason (socket proxy, exporters).
+          expect(declared).toBe(true);
+          expect(labels[LABELS.exceptions]).toContain(v.hostPath);
+        }
+      }
+    }
+  });
+
+  it("creates every mounted directory on its host before the container", async () => {
+    const ev = await runCached(stack);
+    const commands = ev.resources.filter((r) => r.type.startsWith("command:"));
+    for (const c of containers(ev)) {
+      const labels = labelsOf(c);
+      const host = spec.hosts.find((h) => h.name === labels[LABELS.host]) as HostSpec;
+      for (const v of ((c.inputs.volumes ?? []) as Volume[]).filter((x) => underTier(host, x.hostPath))) {
+        const creator = commands.find((cmd) => String(cmd.inputs.create).includes(`'${v.hostPath}'`));
+        expect(creator).toBeDefined();
+        expect(c.dependencies).toContain(creator?.urn);
+        expect(String(creator?.inputs.create)).toContain(`-o ${spec.owner.uid} -g ${spec.owner.gid}`);
+      }
+    }
+  });
+
+  it("uses its own host's provider and networks", async () => {
+    const ev = await runCached(stack);
+    for (const c of containers(ev)) {
+      const host = labelsOf(c)[LABELS.host];
+      expect(c.provider).toContain(`::${host}-docker::`);
+    }
+  });
+});
+
+describe("networks", () => {
+  it.each(goodStacks())("%s: every host has proxy, internal and socket-proxy networks", async (stack) => {
+    const spec = parseSpec(stackConfig(stack));
+    const ev = await runCached(stack);
+    const nets = ev.resources.filter((r) => r.type === "docker:index/network:Network");
+    for (const host of spec.hosts) {
+      const mine = nets.filter((n) => n.provider.includes(`::${host.name}-docker::`));
+      const byName = Object.fromEntries(mine.map((n) => [String(n.inputs.name), n.inputs.internal]));
+      expect(byName).toEqual({ proxy: false, internal: true, "socket-proxy": true });
+    }
+  });
+});
