@@ -1,8 +1,9 @@
 import type { AppDefinition } from "./types";
 import { coreApps } from "./core";
+import { mediaApps } from "./media";
 
 /** Every app the homelab knows, by name. Families live in one file each. */
-const ALL: readonly AppDefinition[] = [...coreApps];
+const ALL: readonly AppDefinition[] = [...coreApps, ...mediaApps];
 
 export const CATALOG: ReadonlyMap<string, AppDefinition> = new Map(
   [...ALL].sort((a, b) => a.name.localeCompare(b.name)).map((d) => [d.name, d]),

@@ -78,6 +78,8 @@ export interface SecretDefinition {
   env?: string;
   /** Env var that receives the path of a file holding the value. */
   fileEnv?: string;
+  /** Upload the value to /run/secrets/<name> even without an env var. */
+  file?: boolean;
   /** Exported so other apps (dashboards, monitoring) and the owner can use it. */
   exported?: boolean;
 }
@@ -124,6 +126,14 @@ export interface AppDefinition {
   tmpfs?: Readonly<Record<string, number>>;
   /** Capabilities the image needs after dropping ALL (e.g. CHOWN/SETUID for s6 images). */
   capAdd?: readonly string[];
+  /** Deployed only when the stack uses it: `sso` (Authelia), `ddns` (Cloudflare with target ddns). */
+  enabledWhen?: "sso" | "ddns";
+  /**
+   * Runs in this app's network namespace (`container:<app>`, e.g. behind a VPN): it must be
+   * enabled on the same host; this app has no networks or ports of its own, and its Web UI
+   * is published and routed on that app's entry.
+   */
+  networkOf?: string;
   /** Stack config keys (`homelab:vpn`, `homelab:vpnPrivateKey`, `cloudflare:apiToken`) the app cannot run without. */
   requires?: readonly string[];
   /** Enabled when its profile is; `false` makes it opt-in through `homelab:apps`. */

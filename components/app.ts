@@ -7,7 +7,7 @@ import { HostDirectories } from "../hosts/directories";
 import type { Host } from "../hosts/host";
 import { NETWORKS } from "../hosts/host";
 import { toLabelList } from "../plan/labels";
-import { appUrl } from "../plan/urls";
+import { appUrl } from "../plan/proxy/traefik";
 import { planContainer, type ContainerPlan } from "../plan/container";
 
 /** A file placed into the container before it starts. */
@@ -32,6 +32,8 @@ export interface AppArgs {
   labels?: Readonly<Record<string, string>>;
   /** Resources the container must wait for (a database, a VPN container). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Replaces the catalog's command (e.g. a first-start bootstrap). */
+  command?: string[];
   /** Share another container's network namespace (`container:<name>`), e.g. behind a VPN. */
   networkMode?: pulumi.Input<string>;
 }
@@ -47,18 +49,26 @@ export class App extends pulumi.ComponentResource {
   /** Where the owner reaches the app; undefined when it is not routed. */
   readonly url?: string;
   readonly container: docker.Container;
+  /** The command that created the app's host directories (files written next to them wait for it). */
+  readonly directories?: pulumi.Resource;
   /** Generated secrets by name (API keys, passwords), all secret outputs. */
   readonly secrets: Readonly<Record<string, pulumi.Output<string>>>;
 
   constructor(name: string, args: AppArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:components:App", name, {}, opts);
     const { spec, app, definition: def, host } = args;
-    const plan = planContainer(spec, app, def, host.spec, args.labels);
+    const uploads =
+      (args.files ?? []).length > 0 || (def.secrets ?? []).some((s) => s.file || s.fileEnv);
+    const plan = planContainer(spec, app, def, host.spec, args.labels, uploads);
     this.plan = plan;
     this.url = def.route && !def.perHost ? appUrl(spec, app) : undefined;
     const onHost = { parent: this, provider: host.provider };
 
-    const image = new docker.RemoteImage(`${name}-image`, { name: plan.image, keepLocally: true }, onHost);
+    const image = new docker.RemoteImage(
+      `${name}-image`,
+      { name: plan.image, keepLocally: true },
+      onHost,
+    );
 
     const secrets: Record<string, pulumi.Output<string>> = {};
     const secretEnv: pulumi.Output<string>[] = [];
@@ -72,17 +82,20 @@ export class App extends pulumi.ComponentResource {
       ).result;
       secrets[s.name] = pulumi.secret(value);
       if (s.env) secretEnv.push(pulumi.secret(pulumi.interpolate`${s.env}=${value}`));
-      if (s.fileEnv) {
-        secretEnv.push(pulumi.output(`${s.fileEnv}=${SECRET_DIR}/${s.name}`));
+      if (s.fileEnv) secretEnv.push(pulumi.output(`${s.fileEnv}=${SECRET_DIR}/${s.name}`));
+      if (s.fileEnv || s.file)
         secretFiles.push({ file: `${SECRET_DIR}/${s.name}`, content: pulumi.secret(value) });
-      }
     }
     this.secrets = secrets;
 
     const dependsOn: pulumi.Input<pulumi.Resource>[] = [...(args.dependsOn ?? [])];
-    const dirs = [...plan.mounts];
-    if (dirs.length > 0) {
-      dependsOn.push(new HostDirectories(`${name}-dirs`, { host, mounts: dirs, owner: spec.owner }, { parent: this }).done);
+    if (plan.mounts.length > 0) {
+      this.directories = new HostDirectories(
+        `${name}-dirs`,
+        { host, mounts: plan.mounts, owner: spec.owner },
+        { parent: this },
+      ).done;
+      dependsOn.push(this.directories);
     }
 
     const envs = pulumi
@@ -108,18 +121,29 @@ export class App extends pulumi.ComponentResource {
         envs,
         labels: toLabelList(plan.labels),
         user: plan.user,
-        command: plan.command,
+        command: args.command ?? plan.command,
         healthcheck: plan.health,
         volumes: [
-          ...plan.mounts.map((m) => ({ hostPath: m.source, containerPath: m.target, readOnly: m.readOnly })),
-          ...plan.hostMounts.map((m) => ({ hostPath: m.source, containerPath: m.target, readOnly: m.readOnly })),
+          ...plan.mounts.map((m) => ({
+            hostPath: m.source,
+            containerPath: m.target,
+            readOnly: m.readOnly,
+          })),
+          ...plan.hostMounts.map((m) => ({
+            hostPath: m.source,
+            containerPath: m.target,
+            readOnly: m.readOnly,
+          })),
         ],
         ports: plan.ports.length ? plan.ports : undefined,
         networkMode: args.networkMode ?? plan.networkMode ?? "bridge",
         pidMode: plan.pidMode,
         networksAdvanced: sharesNamespace
           ? undefined
-          : plan.networks.map((role) => ({ name: host.networks[role].name, aliases: [plan.containerName] })),
+          : plan.networks.map((role) => ({
+              name: host.networks[role].name,
+              aliases: [plan.containerName],
+            })),
         devices: plan.gpu.devices.length
           ? plan.gpu.devices.map((d) => ({ hostPath: d, containerPath: d, permissions: "rwm" }))
           : undefined,
@@ -128,7 +152,11 @@ export class App extends pulumi.ComponentResource {
           ? [{ driver: "nvidia", count: -1, capabilities: ["gpu", "video", "compute", "utility"] }]
           : undefined,
         uploads: [
-          ...(args.files ?? []).map((f) => ({ file: f.path, content: f.content, executable: f.executable })),
+          ...(args.files ?? []).map((f) => ({
+            file: f.path,
+            content: f.content,
+            executable: f.executable,
+          })),
           ...secretFiles,
         ],
       },

@@ -23,7 +23,11 @@ export function createApps(
   for (const app of apps) {
     const def = definitionOf(app.name);
     const id = instanceId(def, app);
-    out[id] = new App(id, { spec: args.spec, app, definition: def, host: args.hosts[app.host] }, { parent });
+    out[id] = new App(
+      id,
+      { spec: args.spec, app, definition: def, host: args.hosts[app.host] },
+      { parent },
+    );
   }
   return out;
 }

@@ -4,6 +4,8 @@ import { PROFILES, type HomelabSpec, type Profile } from "../config/spec";
 import { type DockerTls, Host } from "../hosts/host";
 import type { App } from "./app";
 import { AppGroup, type FamilyArgs } from "./appGroup";
+import { MediaStack } from "./mediaStack";
+import { ReverseProxy } from "./reverseProxy";
 
 export interface HomelabArgs {
   /** The validated stack (config/loadSpec). */
@@ -14,10 +16,17 @@ export interface HomelabArgs {
 interface Family extends pulumi.ComponentResource {
   readonly apps: Readonly<Record<string, App>>;
 }
-type FamilyFactory = (name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions) => Family;
+type FamilyFactory = (
+  name: string,
+  args: FamilyArgs,
+  opts: pulumi.ComponentResourceOptions,
+) => Family;
 
 /** Profiles whose apps need more wiring than the catalog gives get their own component. */
-const FAMILIES: Partial<Record<Profile, FamilyFactory>> = {};
+const FAMILIES: Partial<Record<Profile, FamilyFactory>> = {
+  core: (n, a, o) => new ReverseProxy(n, a, o),
+  media: (n, a, o) => new MediaStack(n, a, o),
+};
 
 /** Profiles with at least one enabled app (an app can be switched on outside its profile). */
 function profilesInUse(spec: HomelabSpec): Profile[] {

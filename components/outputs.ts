@@ -5,10 +5,16 @@ import type { Homelab } from "./homelab";
 /** What `pulumi stack output` shows: where things run and how to reach them. */
 export function stackOutputs(spec: HomelabSpec, homelab: Homelab) {
   const hosts = Object.fromEntries(
-    spec.hosts.map((h) => [h.name, { docker: h.docker.url, address: h.address, edge: h.edge, gpu: h.gpu }]),
+    spec.hosts.map((h) => [
+      h.name,
+      { docker: h.docker.url, address: h.address, edge: h.edge, gpu: h.gpu },
+    ]),
   );
   const apps = Object.fromEntries(
-    Object.entries(homelab.apps).map(([id, app]) => [id, { host: app.plan.labels["homelab.host"], image: app.plan.image }]),
+    Object.entries(homelab.apps).map(([id, app]) => [
+      id,
+      { host: app.plan.labels["homelab.host"], image: app.plan.image },
+    ]),
   );
   const urls = Object.fromEntries(
     Object.values(homelab.apps)

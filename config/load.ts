@@ -44,7 +44,10 @@ function zodIssues(name: string, error: z.ZodError): ConfigIssue[] {
 }
 
 /** Reads every `homelab:` key through its schema; unknown keys are problems too. */
-function readKeys(input: StackInput, issues: ConfigIssue[]): { raw: RawConfig; secrets: Set<string> } {
+function readKeys(
+  input: StackInput,
+  issues: ConfigIssue[],
+): { raw: RawConfig; secrets: Set<string> } {
   const raw: Record<string, unknown> = {};
   const secrets = new Set<string>();
   for (const fullKey of Object.keys(input.config).sort()) {
@@ -75,9 +78,16 @@ function readKeys(input: StackInput, issues: ConfigIssue[]): { raw: RawConfig; s
   return { raw: raw as RawConfig, secrets };
 }
 
-function readHosts(raw: RawConfig, input: StackInput, secrets: Set<string>, issues: ConfigIssue[]): HostSpec[] {
+function readHosts(
+  raw: RawConfig,
+  input: StackInput,
+  secrets: Set<string>,
+  issues: ConfigIssue[],
+): HostSpec[] {
   const entries = Object.entries(raw.hosts ?? {}).sort(([a], [b]) => a.localeCompare(b));
-  const tlsHosts = secrets.has(`${NS}:dockerTls`) ? tlsHostNames(input.config[`${NS}:dockerTls`]) : [];
+  const tlsHosts = secrets.has(`${NS}:dockerTls`)
+    ? tlsHostNames(input.config[`${NS}:dockerTls`])
+    : [];
   const hosts: HostSpec[] = [];
   for (const [name, h] of entries) {
     const endpoint = parseDockerEndpoint(h.docker);
@@ -98,7 +108,8 @@ function readHosts(raw: RawConfig, input: StackInput, secrets: Set<string>, issu
       if (!tlsHosts.includes(name)) {
         issues.push({
           key: k("dockerTls", [name]),
-          message: "a tcp:// docker endpoint needs TLS material { ca, cert, key } (pulumi config set --secret --path)",
+          message:
+            "a tcp:// docker endpoint needs TLS material { ca, cert, key } (pulumi config set --secret --path)",
         });
       }
     }
@@ -143,8 +154,31 @@ function tlsHostNames(value: string | undefined): string[] {
   }
 }
 
-function isEnabled(def: AppDefinition, raw: RawConfig, profiles: readonly Profile[]): boolean {
+/** Stack facts that switch conditional apps (Authelia, the DDNS updater) on. */
+type Conditions = Record<NonNullable<AppDefinition["enabledWhen"]>, boolean>;
+
+const CONDITION_KEYS: Readonly<Record<keyof Conditions, string>> = {
+  sso: "homelab:sso.provider authelia in domain mode",
+  ddns: "homelab:dns.provider cloudflare with target ddns",
+};
+
+function isEnabled(
+  def: AppDefinition,
+  raw: RawConfig,
+  profiles: readonly Profile[],
+  conditions: Conditions,
+  issues: ConfigIssue[],
+): boolean {
   const override = raw.apps?.[def.name]?.enabled;
+  if (def.enabledWhen && !conditions[def.enabledWhen]) {
+    if (override) {
+      issues.push({
+        key: k("apps", [def.name, "enabled"]),
+        message: `needs ${CONDITION_KEYS[def.enabledWhen]}`,
+      });
+    }
+    return false;
+  }
   if (override !== undefined) return override;
   return profiles.includes(def.profile) && def.defaultEnabled !== false;
 }
@@ -153,18 +187,23 @@ function placeApps(
   raw: RawConfig,
   hosts: readonly HostSpec[],
   profiles: readonly Profile[],
+  conditions: Conditions,
   issues: ConfigIssue[],
 ): AppSpec[] {
   for (const name of Object.keys(raw.apps ?? {}).sort()) {
-    if (!CATALOG.has(name)) issues.push({ key: k("apps", [name]), message: "unknown app (see the README's app list)" });
+    if (!CATALOG.has(name))
+      issues.push({ key: k("apps", [name]), message: "unknown app (see the README's app list)" });
   }
   if (hosts.length === 0) return [];
   const apps: AppSpec[] = [];
   for (const def of CATALOG.values()) {
-    if (!isEnabled(def, raw, profiles)) continue;
+    if (!isEnabled(def, raw, profiles, conditions, issues)) continue;
     const o = raw.apps?.[def.name] ?? {};
     if (o.host !== undefined && def.perHost) {
-      issues.push({ key: k("apps", [def.name, "host"]), message: "this app runs on every host and cannot be pinned" });
+      issues.push({
+        key: k("apps", [def.name, "host"]),
+        message: "this app runs on every host and cannot be pinned",
+      });
     }
     if (!def.route && (o.subdomain !== undefined || o.auth !== undefined)) {
       issues.push({
@@ -210,7 +249,11 @@ function checkApps(
   const bySubdomain = new Map<string, string>();
   const ports = new Map<string, string>();
   const memory = new Map<string, number>();
-  let dataHostOf: AppSpec | undefined;
+  const pinned = (name: string) => raw.apps?.[name]?.host !== undefined;
+  // The data tree is where the apps placed by default went; blame the ones pinned elsewhere.
+  const dataApps = apps.filter((a) => CATALOG.get(a.name)?.data !== undefined);
+  const dataHostOf = dataApps.find((a) => !pinned(a.name)) ?? dataApps[0];
+  const required = new Map<string, string[]>();
   for (const app of apps) {
     const def = CATALOG.get(app.name);
     const host = hosts.find((h) => h.name === app.host);
@@ -236,7 +279,10 @@ function checkApps(
       } else ports.set(`${host.name}:${port}`, app.name);
     }
     memory.set(host.name, (memory.get(host.name) ?? 0) + app.memoryMb);
-    for (const cls of new Set([...(def.volumes ?? []).map((v) => v.class), ...(def.data ? ["data" as const] : [])])) {
+    for (const cls of new Set([
+      ...(def.volumes ?? []).map((v) => v.class),
+      ...(def.data ? ["data" as const] : []),
+    ])) {
       if (resolveTier(cls, host, raw.storage ?? {}) === undefined) {
         issues.push({
           key: k("storage", [cls]),
@@ -244,18 +290,47 @@ function checkApps(
         });
       }
     }
-    if (def.data) {
-      if (dataHostOf && dataHostOf.host !== app.host) {
+    if (def.data && dataHostOf && dataHostOf.host !== app.host) {
+      issues.push({
+        key: k("apps", [app.name, "host"]),
+        message: `the shared /data tree is on ${dataHostOf.host} (${dataHostOf.name}); apps that mount it must run on one host so hardlinks and moves work`,
+      });
+    }
+    if (def.networkOf) {
+      const owner = apps.find((a) => a.name === def.networkOf);
+      if (!owner) {
         issues.push({
-          key: k("apps", [app.name, "host"]),
-          message: `the shared /data tree is on ${dataHostOf.host} (${dataHostOf.name}); apps that mount it must run on one host so hardlinks and moves work`,
+          key: k("apps", [def.networkOf, "enabled"]),
+          message: `required because ${app.name} runs in its network namespace`,
         });
-      } else dataHostOf ??= app;
+      } else if (owner.host !== app.host) {
+        const blamed = pinned(owner.name) && !pinned(app.name) ? owner : app;
+        issues.push({
+          key: k("apps", [blamed.name, "host"]),
+          message: `${app.name} runs in ${owner.name}'s network namespace, so both must be on one host (${app.name} is on ${app.host}, ${owner.name} on ${owner.host})`,
+        });
+      }
     }
     for (const req of def.requires ?? []) {
       const name = req.replace(`${NS}:`, "");
       const set = name in keySchemas ? raw[name as KeyName] !== undefined : present.has(req);
-      if (!set) issues.push({ key: req, message: `required because ${app.name} is enabled` });
+      if (!set) required.set(req, [...(required.get(req) ?? []), app.name]);
+    }
+  }
+  for (const [key, by] of required) {
+    issues.push({
+      key,
+      message: `required because ${by.join(" and ")} ${by.length === 1 ? "is" : "are"} enabled (or switch ${by.length === 1 ? "it" : "them"} off with homelab:apps.<name>.enabled: false)`,
+    });
+  }
+  const tmpfsMb = raw.media?.transcodeTmpfsMb;
+  for (const app of apps) {
+    const scratch = CATALOG.get(app.name)?.volumes?.some((v) => v.class === "transcode");
+    if (tmpfsMb !== undefined && scratch && tmpfsMb >= app.memoryMb) {
+      issues.push({
+        key: k("media", ["transcodeTmpfsMb"]),
+        message: `${tmpfsMb} MB does not fit in ${app.name}'s memory limit of ${app.memoryMb} MB (tmpfs pages count against it); raise homelab:apps.${app.name}.memoryMb`,
+      });
     }
   }
   for (const host of hosts) {
@@ -269,23 +344,46 @@ function checkApps(
   }
 }
 
-function readDns(raw: RawConfig, domain: string, mode: HomelabSpec["mode"], present: Set<string>, issues: ConfigIssue[]): DnsSpec {
+function readDns(
+  raw: RawConfig,
+  domain: string,
+  mode: HomelabSpec["mode"],
+  present: Set<string>,
+  issues: ConfigIssue[],
+): DnsSpec {
   const dns = raw.dns ?? { provider: "none" as const };
   const zone = dns.zone ?? domain;
   if (dns.provider === "cloudflare") {
-    if (mode === "localhost") issues.push({ key: k("dns", ["provider"]), message: "localhost mode creates no DNS records; use none" });
+    if (mode === "localhost")
+      issues.push({
+        key: k("dns", ["provider"]),
+        message: "localhost mode creates no DNS records; use none",
+      });
     if (zone !== domain && !domain.endsWith(`.${zone}`)) {
-      issues.push({ key: k("dns", ["zone"]), message: `"${zone}" is not a suffix of homelab:domain "${domain}"` });
+      issues.push({
+        key: k("dns", ["zone"]),
+        message: `"${zone}" is not a suffix of homelab:domain "${domain}"`,
+      });
     }
-    if (!dns.target) issues.push({ key: k("dns", ["target"]), message: "required with provider cloudflare: a public IPv4 address or ddns" });
+    if (!dns.target)
+      issues.push({
+        key: k("dns", ["target"]),
+        message: "required with provider cloudflare: a public IPv4 address or ddns",
+      });
     if (!present.has("cloudflare:apiToken")) {
       issues.push({
         key: "cloudflare:apiToken",
-        message: "required with homelab:dns.provider cloudflare (pulumi config set --secret cloudflare:apiToken ...)",
+        message:
+          "required with homelab:dns.provider cloudflare (pulumi config set --secret cloudflare:apiToken ...)",
       });
     }
   }
-  return { provider: dns.provider, zone, target: dns.target ?? "ddns", proxied: dns.proxied ?? false };
+  return {
+    provider: dns.provider,
+    zone,
+    target: dns.target ?? "ddns",
+    proxied: dns.proxied ?? false,
+  };
 }
 
 function readAlerting(raw: RawConfig, present: Set<string>, issues: ConfigIssue[]): AlertingSpec {
@@ -293,8 +391,12 @@ function readAlerting(raw: RawConfig, present: Set<string>, issues: ConfigIssue[
   if ((a.receiver === "email" || a.receiver === "ntfy") && !a.to) {
     issues.push({ key: k("alerting", ["to"]), message: `required for the ${a.receiver} receiver` });
   }
-  if (a.receiver === "email" && !a.smtp) issues.push({ key: k("alerting", ["smtp"]), message: "required for the email receiver" });
-  if ((a.receiver === "email" || a.receiver === "discord" || a.receiver === "webhook") && !present.has(`${NS}:alertingSecret`)) {
+  if (a.receiver === "email" && !a.smtp)
+    issues.push({ key: k("alerting", ["smtp"]), message: "required for the email receiver" });
+  if (
+    (a.receiver === "email" || a.receiver === "discord" || a.receiver === "webhook") &&
+    !present.has(`${NS}:alertingSecret`)
+  ) {
     issues.push({
       key: `${NS}:alertingSecret`,
       message: `required for the ${a.receiver} receiver (the ${a.receiver === "email" ? "SMTP password" : "webhook URL"}, set with --secret)`,
@@ -311,9 +413,28 @@ function readBackup(raw: RawConfig): BackupSpec {
     schedule: b.schedule ?? "30 3 * * *",
     checkSchedule: b.checkSchedule ?? "0 5 * * 0",
     checkReadData: b.checkReadData ?? "5%",
-    repositories: (b.repositories ?? ["local"]).map((url) => ({ url, retention: url === "local" ? local : remote })),
+    repositories: (b.repositories ?? ["local"]).map((url) => ({
+      url,
+      retention: url === "local" ? local : remote,
+    })),
     include: [...(b.include ?? [])].sort(),
   };
+}
+
+const DEFAULT_LAN_CIDRS: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/** Whether two IPv4 CIDRs (already validated by the schema) share an address. */
+function cidrsOverlap(a: string, b: string): boolean {
+  const range = (cidr: string): [number, number] => {
+    const [ip, bits] = cidr.split("/");
+    const base = ip.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+    const size = 2 ** (32 - Number(bits));
+    const start = base - (base % size);
+    return [start, start + size - 1];
+  };
+  const [aStart, aEnd] = range(a);
+  const [bStart, bEnd] = range(b);
+  return aStart <= bEnd && bStart <= aEnd;
 }
 
 function deepFreeze<T>(value: T): T {
@@ -329,25 +450,43 @@ export function parseSpec(input: StackInput): HomelabSpec {
   const issues: ConfigIssue[] = [];
   const { raw, secrets: present } = readKeys(input, issues);
   const mode = raw.mode ?? "domain";
-  if (mode === "domain" && !raw.domain) issues.push({ key: k("domain"), message: "required in domain mode" });
-  if (mode === "domain" && !raw.tls) issues.push({ key: k("tls"), message: "required in domain mode: { email } for Let's Encrypt" });
+  if (mode === "domain" && !raw.domain)
+    issues.push({ key: k("domain"), message: "required in domain mode" });
+  if (mode === "domain" && !raw.tls)
+    issues.push({ key: k("tls"), message: "required in domain mode: { email } for Let's Encrypt" });
   if (!raw.hosts && !issues.some((i) => i.key.startsWith(k("hosts")))) {
     issues.push({ key: k("hosts"), message: "required: at least one Docker host" });
   }
   const domain = mode === "localhost" ? "localhost" : (raw.domain ?? "invalid");
   const hosts = readHosts(raw, input, present, issues);
-  const profiles = [...(raw.profiles ?? DEFAULT_PROFILES)].sort((a, b) => PROFILES.indexOf(a) - PROFILES.indexOf(b));
-  const apps = placeApps(raw, hosts, profiles, issues);
-  // Placement checks would only echo an ambiguous edge; report that alone.
-  if (hosts.filter((h) => h.edge).length === 1) checkApps(apps, hosts, raw, present, issues);
+  const profiles = [...(raw.profiles ?? DEFAULT_PROFILES)].sort(
+    (a, b) => PROFILES.indexOf(a) - PROFILES.indexOf(b),
+  );
   const dns = readDns(raw, domain, mode, present, issues);
   const sso: SsoSpec = {
     provider: raw.sso?.provider ?? (mode === "domain" ? "authelia" : "none"),
     usersFromConfig: present.has(`${NS}:ssoUsers`),
     smtp: raw.sso?.smtp,
   };
+  if (sso.provider === "authelia" && mode === "localhost") {
+    issues.push({
+      key: k("sso", ["provider"]),
+      message:
+        "Authelia needs domain mode (an https portal and a cookie domain); use none with localhost",
+    });
+  }
+  const conditions: Conditions = {
+    sso: sso.provider === "authelia" && mode === "domain",
+    ddns: dns.provider === "cloudflare" && dns.target === "ddns",
+  };
+  const apps = placeApps(raw, hosts, profiles, conditions, issues);
+  // Placement checks would only echo an ambiguous edge; report that alone.
+  if (hosts.filter((h) => h.edge).length === 1) checkApps(apps, hosts, raw, present, issues);
   if (sso.smtp && !present.has(`${NS}:smtpPassword`)) {
-    issues.push({ key: `${NS}:smtpPassword`, message: "required with homelab:sso.smtp (set with --secret)" });
+    issues.push({
+      key: `${NS}:smtpPassword`,
+      message: "required with homelab:sso.smtp (set with --secret)",
+    });
   }
   const remote = hosts.filter((h) => h.ssh).map((h) => h.name);
   if (remote.length && !present.has(`${NS}:sshPrivateKey`)) {
@@ -358,7 +497,20 @@ export function parseSpec(input: StackInput): HomelabSpec {
   }
   const alerting = readAlerting(raw, present, issues);
   if (raw.vpn && !present.has(`${NS}:vpnPrivateKey`)) {
-    issues.push({ key: `${NS}:vpnPrivateKey`, message: "required with homelab:vpn (WireGuard private key, set with --secret)" });
+    issues.push({
+      key: `${NS}:vpnPrivateKey`,
+      message: "required with homelab:vpn (WireGuard private key, set with --secret)",
+    });
+  }
+  const lanCidrs = raw.lanCidrs ?? DEFAULT_LAN_CIDRS;
+  for (const address of raw.vpn?.addresses ?? []) {
+    // Gluetun routes lanCidrs around the tunnel; an overlap would send tunnel traffic to the LAN.
+    for (const lan of lanCidrs.filter((c) => cidrsOverlap(c, address))) {
+      issues.push({
+        key: k("lanCidrs"),
+        message: `${lan} overlaps the VPN address ${address}; list only your LAN's subnets (e.g. 192.168.1.0/24)`,
+      });
+    }
   }
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze({
@@ -368,7 +520,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
     mode,
     timezone: raw.timezone ?? "Etc/UTC",
     owner: raw.owner ?? { uid: 1000, gid: 1000 },
-    lanCidrs: raw.lanCidrs ?? ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"],
+    lanCidrs,
     hosts,
     storage: raw.storage ?? {},
     profiles,
@@ -377,10 +529,16 @@ export function parseSpec(input: StackInput): HomelabSpec {
     tls: raw.tls ? { email: raw.tls.email, staging: raw.tls.staging ?? false } : undefined,
     sso,
     vpn: raw.vpn
-      ? { provider: raw.vpn.provider, type: "wireguard", countries: raw.vpn.countries, addresses: raw.vpn.addresses }
+      ? {
+          provider: raw.vpn.provider,
+          type: "wireguard",
+          countries: raw.vpn.countries,
+          addresses: raw.vpn.addresses,
+        }
       : undefined,
     backup: readBackup(raw),
     alerting,
+    media: { transcodeTmpfsMb: raw.media?.transcodeTmpfsMb },
     observability: {
       retentionDays: raw.observability?.retentionDays ?? 30,
       logRetentionDays: raw.observability?.logRetentionDays ?? 14,
@@ -391,5 +549,9 @@ export function parseSpec(input: StackInput): HomelabSpec {
 
 /** Reads the running stack's configuration through Pulumi. */
 export function loadSpec(): HomelabSpec {
-  return parseSpec({ project: pulumi.getProject(), stack: pulumi.getStack(), config: pulumi.runtime.allConfig() });
+  return parseSpec({
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    config: pulumi.runtime.allConfig(),
+  });
 }

@@ -13,7 +13,9 @@ const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
 const fqdn = z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
   message: "must be a lower-case DNS name",
 });
-const cron = z.string().regex(/^(\S+\s+){4}\S+$/, { message: "must be a five-field cron expression" });
+const cron = z
+  .string()
+  .regex(/^(\S+\s+){4}\S+$/, { message: "must be a five-field cron expression" });
 const auth = z.enum(["two_factor", "one_factor", "bypass"]);
 const retention = z.strictObject({
   daily: z.int().min(0),
@@ -30,11 +32,17 @@ const hostSchema = z.strictObject({
   memoryMb: positiveInt.optional(),
   cpus: z.number().positive().optional(),
   storage: z
-    .strictObject({ nvme: absolutePath.optional(), ssd: absolutePath.optional(), hdd: absolutePath.optional() })
+    .strictObject({
+      nvme: absolutePath.optional(),
+      ssd: absolutePath.optional(),
+      hdd: absolutePath.optional(),
+    })
     .refine((s) => Object.values(s).some((v) => v !== undefined), {
       message: "must name at least one tier root (nvme, ssd or hdd)",
     }),
-  ssh: z.strictObject({ user: z.string().min(1).optional(), port: positiveInt.optional() }).optional(),
+  ssh: z
+    .strictObject({ user: z.string().min(1).optional(), port: positiveInt.optional() })
+    .optional(),
 });
 
 const appSchema = z.strictObject({
@@ -49,15 +57,25 @@ const appSchema = z.strictObject({
 
 const repository = z.union([
   z.literal("local"),
-  z.string().regex(/^(s3|b2):\S+$/, { message: 'must be "local" or an s3:/b2: restic repository URL' }),
+  z
+    .string()
+    .regex(/^(s3|b2):\S+$/, { message: 'must be "local" or an s3:/b2: restic repository URL' }),
 ]);
 
 export const keySchemas = {
   domain: fqdn,
   mode: z.enum(["domain", "localhost"]),
-  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, { message: "must be an IANA zone such as Europe/Berlin" }),
+  timezone: z
+    .string()
+    .regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, {
+      message: "must be an IANA zone such as Europe/Berlin",
+    }),
   owner: z.strictObject({ uid: z.int().min(0), gid: z.int().min(0) }),
-  lanCidrs: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" })).min(1),
+  lanCidrs: z
+    .array(
+      z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }),
+    )
+    .min(1),
   hosts: z.record(hostname, hostSchema).refine((h) => Object.keys(h).length > 0, {
     message: "must declare at least one host",
   }),
@@ -74,19 +92,31 @@ export const keySchemas = {
   sso: z.strictObject({
     provider: z.enum(["authelia", "none"]),
     smtp: z
-      .strictObject({ host: z.string(), port: positiveInt, username: z.string(), sender: z.email() })
+      .strictObject({
+        host: z.string(),
+        port: positiveInt,
+        username: z.string(),
+        sender: z.email(),
+      })
       .optional(),
   }),
   vpn: z.strictObject({
     provider: z.string().min(1),
     type: z.literal("wireguard").optional(),
     countries: z.array(z.string().min(1)).min(1),
-    addresses: z.array(z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" })).min(1),
+    addresses: z
+      .array(
+        z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }),
+      )
+      .min(1),
   }),
   backup: z.strictObject({
     schedule: cron.optional(),
     checkSchedule: cron.optional(),
-    checkReadData: z.string().regex(/^\d{1,2}%$/, { message: "must be a percentage such as 5%" }).optional(),
+    checkReadData: z
+      .string()
+      .regex(/^\d{1,2}%$/, { message: "must be a percentage such as 5%" })
+      .optional(),
     retention: retention.optional(),
     remoteRetention: retention.optional(),
     repositories: z.array(repository).min(1).optional(),
@@ -99,6 +129,7 @@ export const keySchemas = {
       .strictObject({ host: z.string(), port: positiveInt, username: z.string(), from: z.email() })
       .optional(),
   }),
+  media: z.strictObject({ transcodeTmpfsMb: positiveInt.optional() }),
   observability: z.strictObject({
     retentionDays: positiveInt.optional(),
     logRetentionDays: positiveInt.optional(),

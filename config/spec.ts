@@ -135,6 +135,11 @@ export interface AlertingSpec {
   smtp?: { host: string; port: number; username: string; from: string };
 }
 
+export interface MediaSpec {
+  /** Media servers transcode to a tmpfs of this size instead of the `transcode` class. */
+  transcodeTmpfsMb?: number;
+}
+
 export interface ObservabilitySpec {
   retentionDays: number;
   logRetentionDays: number;
@@ -160,6 +165,8 @@ export interface HomelabSpec {
   vpn?: VpnSpec;
   backup: BackupSpec;
   alerting: AlertingSpec;
+  /** `homelab:media`; absent in hand-built specs means the defaults. */
+  media?: MediaSpec;
   observability: ObservabilitySpec;
   /** Which secret config keys are set (values are read by components as secrets). */
   secretsPresent: readonly string[];

@@ -28,17 +28,16 @@ export class HostDirectories extends pulumi.ComponentResource {
       ? new command.remote.Command(
           `${name}-mkdir`,
           {
-            connection: {
-              host: connection.host,
-              port: connection.port,
-              user: connection.user,
-              privateKey: connection.privateKey,
-            },
+            connection,
             create: script,
           },
           childOpts,
         )
-      : new command.local.Command(`${name}-mkdir`, { create: script, interpreter: ["/bin/sh", "-c"] }, childOpts);
+      : new command.local.Command(
+          `${name}-mkdir`,
+          { create: script, interpreter: ["/bin/sh", "-c"] },
+          childOpts,
+        );
     this.registerOutputs({});
   }
 }

@@ -1,16 +1,24 @@
 import type { HostSpec } from "../config/spec";
 
 /** The docker provider's `host` and `sshOpts` for one host's endpoint. */
-export function providerEndpoint(host: Pick<HostSpec, "docker">): { host: string; sshOpts?: string[] } {
+export function providerEndpoint(host: Pick<HostSpec, "docker">): {
+  host: string;
+  sshOpts?: string[];
+} {
   if (host.docker.kind === "ssh") {
     // BatchMode: a CI runner must fail fast instead of prompting for a password.
-    return { host: host.docker.url, sshOpts: ["-o", "BatchMode=yes", "-o", "ServerAliveInterval=30"] };
+    return {
+      host: host.docker.url,
+      sshOpts: ["-o", "BatchMode=yes", "-o", "ServerAliveInterval=30"],
+    };
   }
   return { host: host.docker.url };
 }
 
 /** Where host preparation commands connect, or undefined when the host is this machine. */
-export function sshTarget(host: Pick<HostSpec, "docker" | "address" | "ssh">): { host: string; port: number; user: string } | undefined {
+export function sshTarget(
+  host: Pick<HostSpec, "docker" | "address" | "ssh">,
+): { host: string; port: number; user: string } | undefined {
   if (host.docker.kind === "unix" || !host.ssh) return undefined;
   const target = host.docker.kind === "ssh" ? host.docker.host : host.address;
   return { host: target, port: host.ssh.port, user: host.ssh.user };

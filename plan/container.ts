@@ -1,6 +1,7 @@
 import type { AppDefinition, HealthDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
 import { LABELS } from "./labels";
+import { routerLabels } from "./proxy/traefik";
 import { appMounts, type ResolvedMount } from "./storage";
 
 /** Capabilities s6-overlay images (linuxserver.io) need to drop to PUID/PGID at start. */
@@ -52,7 +53,10 @@ export interface ContainerPlan {
   stateful: boolean;
 }
 
-export function instanceId(def: Pick<AppDefinition, "name" | "perHost">, app: Pick<AppSpec, "host">): string {
+export function instanceId(
+  def: Pick<AppDefinition, "name" | "perHost">,
+  app: Pick<AppSpec, "host">,
+): string {
   return def.perHost ? `${def.name}-${app.host}` : def.name;
 }
 
@@ -89,6 +93,8 @@ export function planContainer(
   def: AppDefinition,
   host: HostSpec,
   extraLabels: Readonly<Record<string, string>> = {},
+  /** Generated files are uploaded before start, which Docker refuses on a read-only root. */
+  uploads = false,
 ): ContainerPlan {
   const mounts = appMounts(def, host, spec.storage);
   const ex = def.exceptions ?? {};
@@ -98,10 +104,19 @@ export function planContainer(
     env.PGID = String(spec.owner.gid);
   }
   Object.assign(env, def.env ?? {}, app.env);
-  const ports: PortPlan[] = (def.ports ?? []).map((p) => ({ internal: p.container, external: p.host, protocol: p.protocol }));
+  const ports: PortPlan[] = (def.ports ?? []).map((p) => ({
+    internal: p.container,
+    external: p.host,
+    protocol: p.protocol,
+  }));
   // Remote apps are reached by the edge proxy over the LAN, on their host's address only.
   if (def.route && !host.edge && !def.perHost) {
-    ports.push({ internal: def.route.port, external: def.route.port, protocol: "tcp", ip: host.address });
+    ports.push({
+      internal: def.route.port,
+      external: def.route.port,
+      protocol: "tcp",
+      ip: host.address,
+    });
   }
   const classes = sortedUnique(mounts.map((m) => m.class));
   const exceptions: Record<string, string> = {};
@@ -109,12 +124,18 @@ export function planContainer(
   if (ex.hostNetwork) exceptions.hostNetwork = ex.hostNetwork;
   if (ex.hostPid) exceptions.hostPid = ex.hostPid;
   if (ex.capAdd) exceptions.capAdd = `${ex.capAdd.caps.join(",")}: ${ex.capAdd.reason}`;
-  if (ex.hostAccess?.length) exceptions.hostAccess = ex.hostAccess.map((a) => `${a.hostPath}: ${a.reason}`).join("; ");
+  if (ex.hostAccess?.length)
+    exceptions.hostAccess = ex.hostAccess.map((a) => `${a.hostPath}: ${a.reason}`).join("; ");
   if (ex.hostAccess?.some((a) => a.hostPath.endsWith("docker.sock"))) {
-    exceptions.dockerSocket = ex.hostAccess.find((a) => a.hostPath.endsWith("docker.sock"))?.reason ?? "";
+    exceptions.dockerSocket =
+      ex.hostAccess.find((a) => a.hostPath.endsWith("docker.sock"))?.reason ?? "";
   }
-  if (ex.devices?.length) exceptions.devices = ex.devices.map((d) => `${d.hostPath}: ${d.reason}`).join("; ");
+  if (ex.devices?.length)
+    exceptions.devices = ex.devices.map((d) => `${d.hostPath}: ${d.reason}`).join("; ");
   if (ex.writableRoot) exceptions.writableRoot = ex.writableRoot;
+  else if (uploads)
+    exceptions.writableRoot =
+      "receives generated files as uploads (docker cp needs a writable root)";
   if ("none" in def.health) exceptions.noHealthcheck = def.health.none;
   const labels: Record<string, string> = {
     [LABELS.app]: def.name,
@@ -122,13 +143,22 @@ export function planContainer(
     [LABELS.profile]: def.profile,
     ...(host.edge ? { [LABELS.edge]: "true" } : {}),
     ...(classes.length ? { [LABELS.classes]: classes.join(",") } : {}),
-    ...(def.metrics ? { [LABELS.metricsPort]: String(def.metrics.port), [LABELS.metricsPath]: def.metrics.path } : {}),
-    ...(Object.keys(exceptions).length ? { [LABELS.exceptions]: JSON.stringify(exceptions, Object.keys(exceptions).sort()) } : {}),
+    ...(def.metrics
+      ? { [LABELS.metricsPort]: String(def.metrics.port), [LABELS.metricsPath]: def.metrics.path }
+      : {}),
+    ...(Object.keys(exceptions).length
+      ? { [LABELS.exceptions]: JSON.stringify(exceptions, Object.keys(exceptions).sort()) }
+      : {}),
     ...(def.internalOnly ? { [LABELS.database]: "true" } : {}),
+    ...(def.route && host.edge && !def.perHost ? routerLabels(spec, app, def) : {}),
     ...extraLabels,
   };
   const gpu = gpuPlan(def, host);
-  const capAdd = sortedUnique([...(def.puid ? S6_CAPABILITIES : []), ...(def.capAdd ?? []), ...(ex.capAdd?.caps ?? [])]);
+  const capAdd = sortedUnique([
+    ...(def.puid ? S6_CAPABILITIES : []),
+    ...(def.capAdd ?? []),
+    ...(ex.capAdd?.caps ?? []),
+  ]);
   return {
     id: instanceId(def, app),
     containerName: def.name,
@@ -138,11 +168,15 @@ export function planContainer(
       .map((key) => `${key}=${env[key]}`),
     labels,
     mounts,
-    hostMounts: (ex.hostAccess ?? []).map((a) => ({ source: a.hostPath, target: a.target, readOnly: a.readOnly })),
+    hostMounts: (ex.hostAccess ?? []).map((a) => ({
+      source: a.hostPath,
+      target: a.target,
+      readOnly: a.readOnly,
+    })),
     ports,
     networks: ex.hostNetwork ? [] : networkRoles(def),
     capAdd,
-    readOnlyRoot: !ex.writableRoot,
+    readOnlyRoot: !exceptions.writableRoot,
     tmpfs: Object.fromEntries(
       Object.entries(def.tmpfs ?? {})
         .sort(([a], [b]) => a.localeCompare(b))

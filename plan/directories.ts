@@ -22,6 +22,11 @@ export function directoriesScript(
   for (const d of dirs) unique.set(d.source, modeFor(d));
   const lines = [...unique.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([path, mode]) => `$SUDO install -d -m ${mode} -o ${owner.uid} -g ${owner.gid} ${quote(path)}`);
-  return ["set -eu", 'SUDO=""', '[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"', ...lines].join("\n") + "\n";
+    .map(
+      ([path, mode]) =>
+        `$SUDO install -d -m ${mode} -o ${owner.uid} -g ${owner.gid} ${quote(path)}`,
+    );
+  return (
+    ["set -eu", 'SUDO=""', '[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"', ...lines].join("\n") + "\n"
+  );
 }

@@ -25,7 +25,9 @@ export const LABELS = {
 } as const;
 
 /** Docker `labels` input as @pulumi/docker 5.x expects it, sorted for stable diffs. */
-export function toLabelList(labels: Readonly<Record<string, string>>): { label: string; value: string }[] {
+export function toLabelList(
+  labels: Readonly<Record<string, string>>,
+): { label: string; value: string }[] {
   return Object.keys(labels)
     .sort()
     .map((label) => ({ label, value: labels[label] }));

@@ -106,7 +106,13 @@ export function appMounts(
   if (def.data) {
     const { tier, path } = dataTreeRoot(host, overrides);
     const sub = DATA_SUBPATHS[def.data];
-    mounts.push({ source: `${path}${sub}`, target: `/data${sub}`, readOnly: false, class: "data", tier });
+    mounts.push({
+      source: `${path}${sub}`,
+      target: `/data${sub}`,
+      readOnly: false,
+      class: "data",
+      tier,
+    });
   }
   return mounts;
 }

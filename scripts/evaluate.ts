@@ -39,16 +39,39 @@ function secretPaths(value: unknown, path: string[] = []): string[] {
   return [];
 }
 
+/** Inputs as a provider sees them: secret wrappers removed (their paths are kept in secretPaths). */
+function unwrapSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (value && typeof value === "object") {
+    const rec = value as Record<string, unknown>;
+    if (rec[SECRET_SIG] === SECRET_SIG_VALUE) return unwrapSecrets(rec.value);
+    return Object.fromEntries(Object.entries(rec).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
 const hash = (s: string) => createHash("sha256").update(s).digest("hex");
 
 /** Values the mocked providers compute, deterministic so evaluations compare byte for byte. */
-function computedState(type: string, name: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function computedState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   switch (type) {
     case "docker:index/remoteImage:RemoteImage":
-      return { ...inputs, imageId: `sha256:${hash(String(inputs.name))}`, repoDigest: `${String(inputs.name)}@sha256:${hash(name)}` };
+      return {
+        ...inputs,
+        imageId: `sha256:${hash(String(inputs.name))}`,
+        repoDigest: `${String(inputs.name)}@sha256:${hash(name)}`,
+      };
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
-      return { ...inputs, result: `mock-${hash(name).slice(0, Number(inputs.length ?? 32))}`, bcryptHash: `$2a$10$mock${hash(name).slice(0, 20)}` };
+      return {
+        ...inputs,
+        result: `mock-${hash(name).slice(0, Number(inputs.length ?? 32))}`,
+        bcryptHash: `$2a$10$mock${hash(name).slice(0, 20)}`,
+      };
     case "random:index/randomBytes:RandomBytes":
       return { ...inputs, hex: hash(name), base64: Buffer.from(hash(name)).toString("base64") };
     case "command:local:Command":
@@ -86,7 +109,10 @@ function resolveOutput(value: unknown): Promise<unknown> {
  * Runs `run` (the program) against Pulumi's mock engine with the given stack
  * configuration and records every registered resource.
  */
-export async function evaluate(stack: StackConfig, run: () => Record<string, unknown>): Promise<Evaluation> {
+export async function evaluate(
+  stack: StackConfig,
+  run: () => Record<string, unknown> | Promise<Record<string, unknown>>,
+): Promise<Evaluation> {
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
   const resources: RegisteredResource[] = [];
   // The mock monitor calls newResource synchronously from registerResource: this is that request.
@@ -94,13 +120,20 @@ export async function evaluate(stack: StackConfig, run: () => Record<string, unk
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        if (current) current.inputs = args.inputs as Record<string, unknown>;
-        return { id: `${args.name}-id`, state: computedState(args.type, args.name, args.inputs) };
+        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        if (current) current.inputs = inputs;
+        return { id: `${args.name}-id`, state: computedState(args.type, args.name, inputs) };
       },
       call: (args) => {
         if (args.token === "cloudflare:index/getZone:getZone") {
-          const name = String((args.inputs.filter as { name?: string } | undefined)?.name ?? "zone");
-          return { id: `zone-${hash(name).slice(0, 32)}`, zoneId: `zone-${hash(name).slice(0, 32)}`, name };
+          const name = String(
+            (args.inputs.filter as { name?: string } | undefined)?.name ?? "zone",
+          );
+          return {
+            id: `zone-${hash(name).slice(0, 32)}`,
+            zoneId: `zone-${hash(name).slice(0, 32)}`,
+            name,
+          };
         }
         return args.inputs;
       },
@@ -133,7 +166,8 @@ export async function evaluate(stack: StackConfig, run: () => Record<string, unk
     try {
       current = entry;
       const done = original(req, (err, res) => {
-        if (res && typeof res === "object" && "getUrn" in res) entry.urn = (res as { getUrn(): string }).getUrn();
+        if (res && typeof res === "object" && "getUrn" in res)
+          entry.urn = (res as { getUrn(): string }).getUrn();
         cb(err, res);
       });
       current = undefined;
@@ -145,9 +179,11 @@ export async function evaluate(stack: StackConfig, run: () => Record<string, unk
 
   let outputs: Record<string, unknown> = {};
   try {
-    const exported = run();
+    const exported = await run();
     outputs = Object.fromEntries(
-      await Promise.all(Object.entries(exported).map(async ([k, v]) => [k, await resolveOutput(v)] as const)),
+      await Promise.all(
+        Object.entries(exported).map(async ([k, v]) => [k, await resolveOutput(v)] as const),
+      ),
     );
   } catch (error) {
     return { resources, outputs, error: error as Error };

@@ -33,7 +33,8 @@ async function main(): Promise<number> {
   const diagram = join(outDir, `topology-${stackName}.mmd`);
   writeFileSync(diagram, renderMermaid(spec, ev, urls));
   console.log(`Topology diagram: ${diagram}`);
-  if (stack.secretKeys.length) console.log(`Secrets shown as placeholders: ${stack.secretKeys.join(", ")}`);
+  if (stack.secretKeys.length)
+    console.log(`Secrets shown as placeholders: ${stack.secretKeys.join(", ")}`);
   return 0;
 }
 

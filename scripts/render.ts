@@ -18,7 +18,9 @@ function labels(r: RegisteredResource): Record<string, string> {
 }
 
 function tierOf(host: HostSpec, path: string): Tier | undefined {
-  return (Object.entries(host.storage) as [Tier, string][]).find(([, root]) => path === root || path.startsWith(`${root}/`))?.[0];
+  return (Object.entries(host.storage) as [Tier, string][]).find(
+    ([, root]) => path === root || path.startsWith(`${root}/`),
+  )?.[0];
 }
 
 function gpuOf(r: RegisteredResource): string | undefined {
@@ -28,32 +30,73 @@ function gpuOf(r: RegisteredResource): string | undefined {
 }
 
 /** A tree per host of what `pulumi up` would create, as plain text. */
-export function renderPlan(spec: HomelabSpec, ev: Evaluation, urls: Record<string, string>): string {
-  const lines: string[] = [`homelab · stack ${spec.stack} · mode ${spec.mode}${spec.mode === "domain" ? ` · ${spec.domain}` : ""}`, ""];
+export function renderPlan(
+  spec: HomelabSpec,
+  ev: Evaluation,
+  urls: Record<string, string>,
+): string {
+  const lines: string[] = [
+    `homelab · stack ${spec.stack} · mode ${spec.mode}${spec.mode === "domain" ? ` · ${spec.domain}` : ""}`,
+    "",
+  ];
   const containers = ev.resources.filter((r) => r.type === CONTAINER);
   for (const host of spec.hosts) {
-    const mine = containers.filter((c) => labels(c)[LABELS.host] === host.name).sort((a, b) => a.name.localeCompare(b.name));
-    const tiers = Object.entries(host.storage).map(([t, root]) => `${t}=${root}`).join(" ");
-    lines.push(`${host.name}${host.edge ? " (edge)" : ""} · ${host.docker.url} · ${host.address} · gpu ${host.gpu} · ${tiers}`);
-    const nets = ev.resources.filter((r) => r.type === NETWORK && r.name.startsWith(`${host.name}-`));
-    lines.push(`├─ networks: ${nets.map((n) => `${String(n.inputs.name)}${n.inputs.internal ? " (internal)" : ""}`).join(", ")}`);
+    const mine = containers
+      .filter((c) => labels(c)[LABELS.host] === host.name)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const tiers = Object.entries(host.storage)
+      .map(([t, root]) => `${t}=${root}`)
+      .join(" ");
+    lines.push(
+      `${host.name}${host.edge ? " (edge)" : ""} · ${host.docker.url} · ${host.address} · gpu ${host.gpu} · ${tiers}`,
+    );
+    const nets = ev.resources.filter(
+      (r) => r.type === NETWORK && r.name.startsWith(`${host.name}-`),
+    );
+    lines.push(
+      `├─ networks: ${nets.map((n) => `${String(n.inputs.name)}${n.inputs.internal ? " (internal)" : ""}`).join(", ")}`,
+    );
     mine.forEach((c, i) => {
       const last = i === mine.length - 1;
       const l = labels(c);
       const app = l[LABELS.app];
-      const image = ev.resources.find((r) => r.type === "docker:index/remoteImage:RemoteImage" && r.name === c.name.replace(/-container$/, "-image"));
+      const image = ev.resources.find(
+        (r) =>
+          r.type === "docker:index/remoteImage:RemoteImage" &&
+          r.name === c.name.replace(/-container$/, "-image"),
+      );
       const gpu = gpuOf(c);
-      const head = [`${app}`, String(image?.inputs.name ?? "?"), `${c.inputs.memory} MB`, urls[app] ?? "", gpu ? `gpu ${gpu}` : ""].filter(Boolean);
+      const head = [
+        `${app}`,
+        String(image?.inputs.name ?? "?"),
+        `${c.inputs.memory} MB`,
+        urls[app] ?? "",
+        gpu ? `gpu ${gpu}` : "",
+      ].filter(Boolean);
       lines.push(`${last ? "└─" : "├─"} ${head.join(" · ")}`);
       const pad = last ? "   " : "│  ";
       for (const v of (c.inputs.volumes ?? []) as Volume[]) {
-        lines.push(`${pad}  ${v.containerPath} ← ${v.hostPath} [${tierOf(host, v.hostPath) ?? "host"}]${v.readOnly ? " ro" : ""}`);
+        lines.push(
+          `${pad}  ${v.containerPath} ← ${v.hostPath} [${tierOf(host, v.hostPath) ?? "host"}]${v.readOnly ? " ro" : ""}`,
+        );
       }
-      for (const p of (c.inputs.ports ?? []) as { internal: number; external: number; protocol?: string; ip?: string }[]) {
-        lines.push(`${pad}  publishes ${p.ip ? `${p.ip}:` : ""}${p.external}/${p.protocol ?? "tcp"} → ${p.internal}`);
+      for (const p of (c.inputs.ports ?? []) as {
+        internal: number;
+        external: number;
+        protocol?: string;
+        ip?: string;
+      }[]) {
+        lines.push(
+          `${pad}  publishes ${p.ip ? `${p.ip}:` : ""}${p.external}/${p.protocol ?? "tcp"} → ${p.internal}`,
+        );
       }
-      if (typeof c.inputs.networkMode === "string" && c.inputs.networkMode.startsWith("container:")) {
-        lines.push(`${pad}  network namespace of ${c.inputs.networkMode.slice("container:".length)}`);
+      if (
+        typeof c.inputs.networkMode === "string" &&
+        c.inputs.networkMode.startsWith("container:")
+      ) {
+        lines.push(
+          `${pad}  network namespace of ${c.inputs.networkMode.slice("container:".length)}`,
+        );
       }
     });
     lines.push("");
@@ -62,7 +105,9 @@ export function renderPlan(spec: HomelabSpec, ev: Evaluation, urls: Record<strin
   if (records.length) {
     lines.push("DNS records (Cloudflare)");
     for (const r of records) {
-      lines.push(`  ${String(r.inputs.name)} ${String(r.inputs.type)} ${String(r.inputs.content)}${r.inputs.proxied ? " proxied" : " DNS only"}`);
+      lines.push(
+        `  ${String(r.inputs.name)} ${String(r.inputs.type)} ${String(r.inputs.content)}${r.inputs.proxied ? " proxied" : " DNS only"}`,
+      );
     }
     lines.push("");
   }
@@ -75,13 +120,21 @@ export function renderPlan(spec: HomelabSpec, ev: Evaluation, urls: Record<strin
 }
 
 /** The topology as a Mermaid flowchart: hosts as subgraphs, apps inside, routes from the edge. */
-export function renderMermaid(spec: HomelabSpec, ev: Evaluation, urls: Record<string, string>): string {
+export function renderMermaid(
+  spec: HomelabSpec,
+  ev: Evaluation,
+  urls: Record<string, string>,
+): string {
   const id = (s: string) => s.replace(/[^A-Za-z0-9_]/g, "_");
   const out = ["flowchart LR", "  internet((Internet))"];
   const containers = ev.resources.filter((r) => r.type === CONTAINER);
   for (const host of spec.hosts) {
-    out.push(`  subgraph ${id(host.name)}["${host.name}${host.edge ? " (edge)" : ""} · ${host.address}"]`);
-    for (const c of containers.filter((x) => labels(x)[LABELS.host] === host.name).sort((a, b) => a.name.localeCompare(b.name))) {
+    out.push(
+      `  subgraph ${id(host.name)}["${host.name}${host.edge ? " (edge)" : ""} · ${host.address}"]`,
+    );
+    for (const c of containers
+      .filter((x) => labels(x)[LABELS.host] === host.name)
+      .sort((a, b) => a.name.localeCompare(b.name))) {
       const app = labels(c)[LABELS.app];
       out.push(`    ${id(`${host.name}_${app}`)}["${app}"]`);
     }
@@ -93,7 +146,8 @@ export function renderMermaid(spec: HomelabSpec, ev: Evaluation, urls: Record<st
     out.push(`  internet --> ${proxy}`);
     for (const c of containers) {
       const l = labels(c);
-      if (l[LABELS.app] !== "traefik" && urls[l[LABELS.app]]) out.push(`  ${proxy} --> ${id(`${l[LABELS.host]}_${l[LABELS.app]}`)}`);
+      if (l[LABELS.app] !== "traefik" && urls[l[LABELS.app]])
+        out.push(`  ${proxy} --> ${id(`${l[LABELS.host]}_${l[LABELS.app]}`)}`);
     }
   }
   return out.join("\n") + "\n";

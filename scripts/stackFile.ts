@@ -54,7 +54,11 @@ export function documentedSecrets(text: string, project: string): Record<string,
 }
 
 /** Reads `Pulumi.yaml` (project and defaults) and `Pulumi.<stack>.yaml` from a directory. */
-export function readStack(dir: string, stack: string, stackFile = join(dir, `Pulumi.${stack}.yaml`)): StackConfig {
+export function readStack(
+  dir: string,
+  stack: string,
+  stackFile = join(dir, `Pulumi.${stack}.yaml`),
+): StackConfig {
   const projectDoc = parse(readFileSync(join(dir, "Pulumi.yaml"), "utf8")) as {
     name: string;
     config?: Record<string, { default?: unknown; value?: unknown }>;

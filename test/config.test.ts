@@ -77,7 +77,9 @@ describe("spec", () => {
     expect(resolveTier("config", hddOnly, {})).toBe("hdd");
     expect(resolveTier("backups", fastOnly, {})).toBe("nvme");
     expect(resolveTier("config", ssdOnly, { config: "nvme" })).toBeUndefined();
-    expect(resolveTier("config", { storage: { nvme: "/f", ssd: "/s" } }, { config: "nvme" })).toBe("nvme");
+    expect(resolveTier("config", { storage: { nvme: "/f", ssd: "/s" } }, { config: "nvme" })).toBe(
+      "nvme",
+    );
   });
 
   it("places per-host apps on every host and others on one", () => {

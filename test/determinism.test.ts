@@ -3,17 +3,27 @@ import { run, stackConfig, withConfig } from "./helpers/harness";
 
 /** Inputs of every resource, keyed by URN, as the engine would diff them. */
 function inputsByUrn(ev: Evaluation): Map<string, string> {
-  return new Map(ev.resources.map((r) => [r.urn, JSON.stringify({ inputs: r.inputs, deps: r.dependencies, secrets: r.secretPaths })]));
+  return new Map(
+    ev.resources.map((r) => [
+      r.urn,
+      JSON.stringify({ inputs: r.inputs, deps: r.dependencies, secrets: r.secretPaths }),
+    ]),
+  );
 }
 
 describe("determinism", () => {
-  it.each(["dev", "prod"])("%s: two evaluations give byte-identical resource inputs", async (stack) => {
-    const first = await run(stack);
-    const second = await run(stack);
-    expect(first.error).toBeUndefined();
-    expect(JSON.stringify([...inputsByUrn(second)])).toBe(JSON.stringify([...inputsByUrn(first)]));
-    expect(first.resources.length).toBeGreaterThan(10);
-  });
+  it.each(["dev", "prod"])(
+    "%s: two evaluations give byte-identical resource inputs",
+    async (stack) => {
+      const first = await run(stack);
+      const second = await run(stack);
+      expect(first.error).toBeUndefined();
+      expect(JSON.stringify([...inputsByUrn(second)])).toBe(
+        JSON.stringify([...inputsByUrn(first)]),
+      );
+      expect(first.resources.length).toBeGreaterThan(10);
+    },
+  );
 
   it("changing one app's setting changes no other container's inputs", async () => {
     const base = await run("prod");

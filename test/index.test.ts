@@ -4,7 +4,7 @@ import { stackConfig } from "./helpers/harness";
 // The entry point itself, as `pulumi up` loads it: stack outputs are its exports.
 describe("index.ts", () => {
   it("builds the prod stack and exports hosts, apps, urls and secret outputs", async () => {
-    const ev = await evaluate(stackConfig("prod"), () => require("../index") as Record<string, unknown>);
+    const ev = await evaluate(stackConfig("prod"), () => import("../index"));
     expect(ev.error).toBeUndefined();
     const hosts = ev.outputs.hosts as Record<string, { edge: boolean; gpu: string }>;
     expect(Object.keys(hosts).sort()).toEqual(["forge", "gateway", "nas"]);

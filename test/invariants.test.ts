@@ -10,11 +10,15 @@ interface Volume {
 }
 
 function exceptionsOf(labels: Record<string, string>): Record<string, string> {
-  return labels[LABELS.exceptions] ? (JSON.parse(labels[LABELS.exceptions]) as Record<string, string>) : {};
+  return labels[LABELS.exceptions]
+    ? (JSON.parse(labels[LABELS.exceptions]) as Record<string, string>)
+    : {};
 }
 
 function underTier(host: HostSpec, path: string): boolean {
-  return Object.values(host.storage).some((root) => root !== undefined && path.startsWith(`${root}/`));
+  return Object.values(host.storage).some(
+    (root) => root !== undefined && path.startsWith(`${root}/`),
+  );
 }
 
 describe.each(goodStacks())("every container of %s", (stack) => {
@@ -70,7 +74,9 @@ describe.each(goodStacks())("every container of %s", (stack) => {
       const declared = Object.keys(exceptionsOf(labels)).includes("hostAccess");
       for (const v of (c.inputs.volumes ?? []) as Volume[]) {
         if (underTier(host, v.hostPath)) {
-          const [tier, root] = Object.entries(host.storage).find(([, r]) => v.hostPath.startsWith(`${r}/`)) as [Tier, string];
+          const [tier, root] = Object.entries(host.storage).find(([, r]) =>
+            v.hostPath.startsWith(`${r}/`),
+          ) as [Tier, string];
           const cls = v.hostPath.slice(root.length + 1).split("/")[0] as StorageClass;
           expect(labels[LABELS.classes]?.split(",")).toContain(cls);
           expect(tier).toBe(resolveTier(cls, host, spec.storage));
@@ -89,11 +95,21 @@ describe.each(goodStacks())("every container of %s", (stack) => {
     for (const c of containers(ev)) {
       const labels = labelsOf(c);
       const host = spec.hosts.find((h) => h.name === labels[LABELS.host]) as HostSpec;
-      for (const v of ((c.inputs.volumes ?? []) as Volume[]).filter((x) => underTier(host, x.hostPath))) {
-        const creator = commands.find((cmd) => String(cmd.inputs.create).includes(`'${v.hostPath}'`));
-        expect(creator).toBeDefined();
-        expect(c.dependencies).toContain(creator?.urn);
-        expect(String(creator?.inputs.create)).toContain(`-o ${spec.owner.uid} -g ${spec.owner.gid}`);
+      for (const v of ((c.inputs.volumes ?? []) as Volume[]).filter((x) =>
+        underTier(host, x.hostPath),
+      )) {
+        // The shared data tree is created by every app that mounts it; the container waits for its own.
+        const creators = commands.filter(
+          (cmd) =>
+            c.dependencies.includes(cmd.urn) &&
+            String(cmd.inputs.create).includes(`'${v.hostPath}'`),
+        );
+        expect(creators).toHaveLength(1);
+        expect(String(creators[0].inputs.create)).toMatch(
+          new RegExp(
+            `install -d -m \\d{4} -o ${spec.owner.uid} -g ${spec.owner.gid} '${v.hostPath}'`,
+          ),
+        );
       }
     }
   });
@@ -108,14 +124,19 @@ describe.each(goodStacks())("every container of %s", (stack) => {
 });
 
 describe("networks", () => {
-  it.each(goodStacks())("%s: every host has proxy, internal and socket-proxy networks", async (stack) => {
-    const spec = parseSpec(stackConfig(stack));
-    const ev = await runCached(stack);
-    const nets = ev.resources.filter((r) => r.type === "docker:index/network:Network");
-    for (const host of spec.hosts) {
-      const mine = nets.filter((n) => n.provider.includes(`::${host.name}-docker::`));
-      const byName = Object.fromEntries(mine.map((n) => [String(n.inputs.name), n.inputs.internal]));
-      expect(byName).toEqual({ proxy: false, internal: true, "socket-proxy": true });
-    }
-  });
+  it.each(goodStacks())(
+    "%s: every host has proxy, internal and socket-proxy networks",
+    async (stack) => {
+      const spec = parseSpec(stackConfig(stack));
+      const ev = await runCached(stack);
+      const nets = ev.resources.filter((r) => r.type === "docker:index/network:Network");
+      for (const host of spec.hosts) {
+        const mine = nets.filter((n) => n.provider.includes(`::${host.name}-docker::`));
+        const byName = Object.fromEntries(
+          mine.map((n) => [String(n.inputs.name), n.inputs.internal]),
+        );
+        expect(byName).toEqual({ proxy: false, internal: true, "socket-proxy": true });
+      }
+    },
+  );
 });

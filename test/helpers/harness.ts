@@ -11,16 +11,30 @@ export const FIXTURES = join(ROOT, "test", "fixtures");
 export function stackConfig(name: string): StackConfig {
   if (name === "dev" || name === "prod") return readStack(ROOT, name);
   const [kind, file] = name.split("/");
-  return readStack(ROOT, file.replace(/\.yaml$/, ""), join(FIXTURES, kind, file.endsWith(".yaml") ? file : `${file}.yaml`));
+  return readStack(
+    ROOT,
+    file.replace(/\.yaml$/, ""),
+    join(FIXTURES, kind, file.endsWith(".yaml") ? file : `${file}.yaml`),
+  );
 }
 
 /** Every good stack: the repo's stacks and every file in test/fixtures/good. */
 export function goodStacks(): string[] {
-  return ["dev", "prod", ...readdirSync(join(FIXTURES, "good")).filter((f) => f.endsWith(".yaml")).sort().map((f) => `good/${f}`)];
+  return [
+    "dev",
+    "prod",
+    ...readdirSync(join(FIXTURES, "good"))
+      .filter((f) => f.endsWith(".yaml"))
+      .sort()
+      .map((f) => `good/${f}`),
+  ];
 }
 
 export function badStacks(): string[] {
-  return readdirSync(join(FIXTURES, "bad")).filter((f) => f.endsWith(".yaml")).sort().map((f) => `bad/${f}`);
+  return readdirSync(join(FIXTURES, "bad"))
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .map((f) => `bad/${f}`);
 }
 
 /** Runs the real program (the function index.ts calls) under Pulumi's mocks. */
@@ -58,17 +72,27 @@ export function labelsOf(r: RegisteredResource): Record<string, string> {
 /** The container of an app, by its instance id (`sonarr`, `node-exporter-nas`). */
 export function container(ev: Evaluation, id: string): RegisteredResource {
   const found = containers(ev).find((r) => r.name === `${id}-container`);
-  if (!found) throw new Error(`no container ${id} among ${containers(ev).map((c) => c.name).join(", ")}`);
+  if (!found)
+    throw new Error(
+      `no container ${id} among ${containers(ev)
+        .map((c) => c.name)
+        .join(", ")}`,
+    );
   return found;
 }
 
 export function envOf(r: RegisteredResource): Record<string, string> {
   const list = (r.inputs.envs ?? []) as string[];
-  return Object.fromEntries(list.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  return Object.fromEntries(
+    list.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]),
+  );
 }
 
 /** Derives a variant of a stack by editing its parsed config values. */
-export function withConfig(base: StackConfig, edit: (config: Record<string, unknown>) => void): StackConfig {
+export function withConfig(
+  base: StackConfig,
+  edit: (config: Record<string, unknown>) => void,
+): StackConfig {
   const parsed: Record<string, unknown> = Object.fromEntries(
     Object.entries(base.config).map(([k, v]) => [k, /^[[{]/.test(v.trim()) ? JSON.parse(v) : v]),
   );

@@ -1,0 +1,93 @@
+import * as pulumi from "@pulumi/pulumi";
+import { definitionOf } from "../catalog";
+import { gluetunEnv, withTranscodeTmpfs } from "../catalog/media";
+import type { AppDefinition } from "../catalog/types";
+import type { AppSpec, HomelabSpec } from "../config/spec";
+import { instanceId } from "../plan/container";
+import { App } from "./app";
+import type { FamilyArgs } from "./appGroup";
+
+/**
+ * What the media family receives from the Homelab: the validated spec, the hosts and the
+ * enabled media apps, already placed (validation keeps the `/data` apps on one host and
+ * qBittorrent next to Gluetun).
+ */
+export type MediaStackArgs = FamilyArgs;
+
+/** The catalog entry as this stack deploys it: transcode scratch on tmpfs when configured. */
+function definitionFor(spec: HomelabSpec, app: AppSpec): AppDefinition {
+  const def = definitionOf(app.name);
+  const tmpfsMb = spec.media?.transcodeTmpfsMb;
+  return tmpfsMb !== undefined ? withTranscodeTmpfs(def, tmpfsMb) : def;
+}
+
+/** `K=V` env entries in a stable order. */
+function envList(env: Readonly<Record<string, string>>): string[] {
+  return Object.keys(env)
+    .sort()
+    .map((key) => `${key}=${env[key]}`);
+}
+
+/**
+ * The media pipeline: request (Seerr) → indexer search (Prowlarr) → download (qBittorrent
+ * behind Gluetun) → import (Sonarr/Radarr/Lidarr, hardlinks on one `/data` tree) → library
+ * (Jellyfin/Plex with the host's GPU). The catalog decides images, mounts and health; this
+ * component adds what only exists at deploy time: secret config and the shared namespace.
+ */
+export class MediaStack extends pulumi.ComponentResource {
+  readonly apps: Readonly<Record<string, App>>;
+  /** Generated API keys by app (`sonarr`, `radarr`, `seerr`, ...), all secret outputs. */
+  readonly apiKeys: Readonly<Record<string, pulumi.Output<string>>>;
+
+  constructor(name: string, args: MediaStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:media:MediaStack", name, {}, opts);
+    const { spec } = args;
+    const cfg = new pulumi.Config("homelab");
+
+    // Secret config only: values never pass through the spec, labels or plain outputs.
+    const secretEnv = (appName: string): pulumi.Output<string>[] => {
+      if (appName === "gluetun") {
+        const key = cfg.requireSecret("vpnPrivateKey");
+        return [pulumi.secret(pulumi.interpolate`WIREGUARD_PRIVATE_KEY=${key}`)];
+      }
+      const claim = appName === "plex" ? cfg.getSecret("plexClaim") : undefined;
+      return claim ? [pulumi.secret(pulumi.interpolate`PLEX_CLAIM=${claim}`)] : [];
+    };
+
+    // Namespace owners first, so the apps that join them can reference their container.
+    const ordered = [...args.apps].sort(
+      (a, b) => Number(definitionOf(a.name).networkOf !== undefined) - Number(definitionOf(b.name).networkOf !== undefined),
+    );
+    const apps: Record<string, App> = {};
+    for (const app of ordered) {
+      const def = definitionFor(spec, app);
+      const id = instanceId(def, app);
+      const owner = def.networkOf !== undefined ? apps[def.networkOf] : undefined;
+      if (def.networkOf !== undefined && !owner) throw new Error(`${app.name} needs ${def.networkOf} (config validation enforces it)`);
+      const plain = app.name === "gluetun" ? envList(gluetunEnv(spec)) : [];
+      apps[id] = new App(
+        id,
+        {
+          spec,
+          app,
+          definition: def,
+          host: args.hosts[app.host],
+          env: [...plain, ...secretEnv(app.name)],
+          dependsOn: owner ? [owner.container] : undefined,
+          // By id, not name: Docker stores `container:<id>` either way, so a name would
+          // differ from the refreshed state; and a new Gluetun container (whose namespace
+          // dies with the old one) then replaces qBittorrent too.
+          networkMode: owner ? pulumi.interpolate`container:${owner.container.id}` : undefined,
+        },
+        { parent: this },
+      );
+    }
+    this.apps = apps;
+    this.apiKeys = Object.fromEntries(
+      Object.entries(apps)
+        .filter(([, a]) => a.secrets.apiKey !== undefined)
+        .map(([id, a]) => [id, pulumi.secret(a.secrets.apiKey)]),
+    );
+    this.registerOutputs({ apiKeys: this.apiKeys });
+  }
+}

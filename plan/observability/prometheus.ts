@@ -1,0 +1,175 @@
+/**
+ * Prometheus configuration (DESIGN §7): a function of the hosts and the observability
+ * settings only. App targets are discovered at run time from container labels through
+ * each host's Docker socket proxy, so adding or removing an app never changes this file.
+ */
+import { stringify } from "yaml";
+import type { HomelabSpec, HostSpec } from "../../config/spec";
+import { edgeHost, hostByName } from "../../config/spec";
+import { LABELS } from "../labels";
+
+/** Go consumers (Prometheus, Alertmanager, Loki) read YAML 1.1: quote `yes`, dates, octals. */
+export const GO_YAML = { version: "1.1", lineWidth: 0, aliasDuplicateObjects: false } as const;
+
+/** Where the socket proxy listens, as seen from containers on the same host. */
+export const LOCAL_SOCKET_PROXY = "tcp://socket-proxy:2375";
+/** Port the socket proxy publishes on the LAN address of hosts that are not the observability host. */
+export const SOCKET_PROXY_PORT = 2375;
+/** node-exporter listens on this port of every host's LAN address. */
+export const NODE_EXPORTER_PORT = 9100;
+/** cAdvisor is published on this port of every host's LAN address. */
+export const CADVISOR_PORT = 8081;
+
+export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
+export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
+export const PROMETHEUS_DATA_DIR = "/prometheus";
+
+/** Job names the rules and dashboards rely on. */
+export const JOBS = { node: "node", cadvisor: "cadvisor", apps: "apps" } as const;
+
+/**
+ * The host running Prometheus, Loki, Alertmanager and Grafana: the host of the `prometheus`
+ * app when it is placed explicitly, the edge host otherwise.
+ */
+export function observabilityHost(spec: HomelabSpec): string {
+  const placed = spec.apps.find((a) => a.name === "prometheus")?.host;
+  return placed ? hostByName(spec, placed).name : edgeHost(spec).name;
+}
+
+/** `addr:port`, with brackets around IPv6 literals. */
+export function hostPort(address: string, port: number | string): string {
+  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+export function sortedHosts(spec: HomelabSpec): HostSpec[] {
+  return [...spec.hosts].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Prometheus' name for a Docker label in service discovery meta labels. */
+export function dockerLabelMeta(label: string): string {
+  return `__meta_docker_container_label_${label.replace(/[^a-zA-Z0-9_]/g, "_")}`;
+}
+
+export interface PrometheusOptions {
+  /** Directory holding the alert rule files; the container path by default. */
+  rulesDir?: string;
+}
+
+interface RelabelConfig {
+  action?: "replace" | "keep" | "drop" | "keepequal";
+  source_labels?: string[];
+  separator?: string;
+  regex?: string;
+  target_label?: string;
+  replacement?: string;
+}
+
+const PORT_META = dockerLabelMeta(LABELS.metricsPort);
+const PATH_META = dockerLabelMeta(LABELS.metricsPath);
+const APP_META = dockerLabelMeta(LABELS.app);
+const HOST_META = dockerLabelMeta(LABELS.host);
+
+/**
+ * Relabelling for containers discovered on one host. On the observability host targets are
+ * reached by container name on the shared network; elsewhere through the port the container
+ * publishes on the host's LAN address for its metrics port (`keepequal` picks that port).
+ */
+function appRelabel(host: HostSpec, local: boolean): RelabelConfig[] {
+  const keepLabelled: RelabelConfig = {
+    action: "keep",
+    source_labels: [PORT_META],
+    regex: "\\d+",
+  };
+  const address: RelabelConfig[] = local
+    ? [
+        {
+          source_labels: ["__meta_docker_container_name", PORT_META],
+          separator: ";",
+          regex: "/?([^;]+);(\\d+)",
+          target_label: "__address__",
+          replacement: "$1:$2",
+        },
+      ]
+    : [
+        {
+          action: "keepequal",
+          source_labels: ["__meta_docker_port_private"],
+          target_label: PORT_META,
+        },
+        { action: "keep", source_labels: ["__meta_docker_port_public"], regex: "\\d+" },
+        {
+          source_labels: ["__meta_docker_port_public"],
+          target_label: "__address__",
+          replacement: hostPort(host.address, "$1"),
+        },
+      ];
+  return [
+    keepLabelled,
+    ...address,
+    { source_labels: [PATH_META], regex: "(.+)", target_label: "__metrics_path__" },
+    { target_label: "job", replacement: JOBS.apps },
+    { target_label: "host", replacement: host.name },
+    { source_labels: [HOST_META], regex: "(.+)", target_label: "host" },
+    { source_labels: ["__meta_docker_container_name"], regex: "/?(.+)", target_label: "container" },
+    { source_labels: ["__meta_docker_container_name"], regex: "/?(.+)", target_label: "instance" },
+    { source_labels: ["__meta_docker_container_name"], regex: "/?(.+)", target_label: "app" },
+    { source_labels: [APP_META], regex: "(.+)", target_label: "app" },
+  ];
+}
+
+function staticJob(job: string, hosts: HostSpec[], port: number): Record<string, unknown> {
+  return {
+    job_name: job,
+    static_configs: hosts.map((h) => ({
+      targets: [hostPort(h.address, port)],
+      labels: { host: h.name },
+    })),
+  };
+}
+
+/** prometheus.yml for the homelab. */
+export function prometheusConfig(spec: HomelabSpec, options: PrometheusOptions = {}): string {
+  const rulesDir = options.rulesDir ?? PROMETHEUS_RULES_DIR;
+  const hosts = sortedHosts(spec);
+  const home = observabilityHost(spec);
+  const config = {
+    global: {
+      scrape_interval: "30s",
+      scrape_timeout: "10s",
+      evaluation_interval: "30s",
+      external_labels: { homelab: `${spec.project}-${spec.stack}` },
+    },
+    alerting: {
+      alertmanagers: [{ static_configs: [{ targets: ["alertmanager:9093"] }] }],
+    },
+    rule_files: [`${rulesDir}/*.yml`],
+    scrape_configs: [
+      staticJob(JOBS.node, hosts, NODE_EXPORTER_PORT),
+      staticJob(JOBS.cadvisor, hosts, CADVISOR_PORT),
+      ...hosts.map((h) => {
+        const local = h.name === home;
+        return {
+          job_name: `${JOBS.apps}-${h.name}`,
+          docker_sd_configs: [
+            {
+              host: local ? LOCAL_SOCKET_PROXY : `tcp://${hostPort(h.address, SOCKET_PROXY_PORT)}`,
+              refresh_interval: "30s",
+              filters: [{ name: "label", values: [LABELS.metricsPort] }],
+            },
+          ],
+          relabel_configs: appRelabel(h, local),
+        };
+      }),
+    ],
+  };
+  return stringify(config, GO_YAML);
+}
+
+/** Command-line flags of the Prometheus container; retention is a flag, not config. */
+export function prometheusArgs(spec: HomelabSpec): string[] {
+  return [
+    `--config.file=${PROMETHEUS_CONFIG_PATH}`,
+    `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
+    `--storage.tsdb.retention.time=${spec.observability.retentionDays}d`,
+  ];
+}
