@@ -23,6 +23,9 @@ export const GLUETUN_HEALTH_URL = "http://127.0.0.1:9999/";
 export const JELLYFIN_TRANSCODE_DIR = "/config/cache/transcodes";
 export const PLEX_TRANSCODE_DIR = "/transcode";
 
+/** TRaSH: files in the shared tree stay group-writable (the tree's directories are setgid 2775). */
+const DATA_UMASK = { UMASK: "002" } as const;
+
 const WRITABLE_S6 = "s6-overlay applies PUID/PGID by rewriting /etc/passwd at start (read-only mode would run as uid 911)";
 
 /**
@@ -63,7 +66,7 @@ function servarr(
     route: adminRoute(port, description, `${name}.png`),
     health: curlHealth(`http://localhost:${port}/ping`),
     volumes: [{ class: "config", target: "/config" }],
-    env: { [`${prefix}__LOG__ANALYTICSENABLED`]: "False" },
+    env: { ...DATA_UMASK, [`${prefix}__LOG__ANALYTICSENABLED`]: "False" },
     secrets: [apiKey(`${prefix}__AUTH__APIKEY`)],
     placement: "data",
     exceptions: { writableRoot: WRITABLE_S6 },
@@ -140,6 +143,7 @@ export const mediaApps: readonly AppDefinition[] = [
     volumes: [{ class: "config", target: "/config" }],
     // Only the library, at the same /data/media paths Sonarr and Radarr report.
     data: "media",
+    env: DATA_UMASK,
     // No `secrets`: Bazarr reads its API key only from config.yaml (no env override).
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 512,
@@ -217,7 +221,7 @@ export const mediaApps: readonly AppDefinition[] = [
       ],
       startPeriodSeconds: 60,
     },
-    env: { WEBUI_PORT: String(QBITTORRENT_WEBUI_PORT) },
+    env: { ...DATA_UMASK, WEBUI_PORT: String(QBITTORRENT_WEBUI_PORT) },
     volumes: [{ class: "config", target: "/config" }],
     data: "torrents",
     requires: ["homelab:vpn", "homelab:vpnPrivateKey"],

@@ -28,6 +28,8 @@ export interface AppArgs {
   env?: pulumi.Input<pulumi.Input<string>[]>;
   /** Generated files that belong to this container only (DESIGN §7). */
   files?: readonly AppFile[];
+  /** Keys of `env` entries that carry secrets (declared in a label for the policy pack). */
+  secretEnvKeys?: readonly string[];
   /** Extra labels (routing, dashboard); never secrets. */
   labels?: Readonly<Record<string, string>>;
   /** Resources the container must wait for (a database, a VPN container). */
@@ -59,7 +61,11 @@ export class App extends pulumi.ComponentResource {
     const { spec, app, definition: def, host } = args;
     const uploads =
       (args.files ?? []).length > 0 || (def.secrets ?? []).some((s) => s.file || s.fileEnv);
-    const plan = planContainer(spec, app, def, host.spec, args.labels, uploads);
+    const plan = planContainer(spec, app, def, host.spec, {
+      labels: args.labels,
+      uploads,
+      secretEnvKeys: args.secretEnvKeys,
+    });
     this.plan = plan;
     this.url = def.route && !def.perHost ? appUrl(spec, app) : undefined;
     const onHost = { parent: this, provider: host.provider };

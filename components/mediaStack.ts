@@ -3,7 +3,9 @@ import { definitionOf } from "../catalog";
 import { gluetunEnv, withTranscodeTmpfs } from "../catalog/media";
 import type { AppDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
+import { HostDirectories } from "../hosts/directories";
 import { instanceId } from "../plan/container";
+import { DATA_TREE_DIRS, dataTreeRoot } from "../plan/storage";
 import { App } from "./app";
 import type { FamilyArgs } from "./appGroup";
 
@@ -54,6 +56,24 @@ export class MediaStack extends pulumi.ComponentResource {
       return claim ? [pulumi.secret(pulumi.interpolate`PLEX_CLAIM=${claim}`)] : [];
     };
 
+    // The TRaSH folders (media/tv, torrents/movies, ...) exist before any app starts, so
+    // root folders and download categories point at real, group-writable directories.
+    const dataApp = args.apps.find((a) => definitionOf(a.name).data !== undefined);
+    const dataTree = dataApp
+      ? new HostDirectories(
+          `${name}-data-tree`,
+          {
+            host: args.hosts[dataApp.host],
+            mounts: DATA_TREE_DIRS.map((dir) => ({
+              source: `${dataTreeRoot(args.hosts[dataApp.host].spec, spec.storage).path}${dir}`,
+              class: "data" as const,
+            })),
+            owner: spec.owner,
+          },
+          { parent: this },
+        ).done
+      : undefined;
+
     // Namespace owners first, so the apps that join them can reference their container.
     const ordered = [...args.apps].sort(
       (a, b) => Number(definitionOf(a.name).networkOf !== undefined) - Number(definitionOf(b.name).networkOf !== undefined),
@@ -73,7 +93,10 @@ export class MediaStack extends pulumi.ComponentResource {
           definition: def,
           host: args.hosts[app.host],
           env: [...plain, ...secretEnv(app.name)],
-          dependsOn: owner ? [owner.container] : undefined,
+          dependsOn: [
+            ...(owner ? [owner.container] : []),
+            ...(dataTree && def.data !== undefined ? [dataTree] : []),
+          ],
           // By id, not name: Docker stores `container:<id>` either way, so a name would
           // differ from the refreshed state; and a new Gluetun container (whose namespace
           // dies with the old one) then replaces qBittorrent too.

@@ -84,6 +84,16 @@ function gpuPlan(def: AppDefinition, host: HostSpec): ContainerPlan["gpu"] {
   return { devices: ["/dev/dri"], groupAdds: [String(host.renderGroup)], nvidia: false };
 }
 
+/** What the owning component adds to the catalog's definition. */
+export interface PlanOptions {
+  /** Extra labels (never secrets). */
+  labels?: Readonly<Record<string, string>>;
+  /** Generated files are uploaded before start, which Docker refuses on a read-only root. */
+  uploads?: boolean;
+  /** Env keys the component fills from Pulumi secrets (declared for the policy pack). */
+  secretEnvKeys?: readonly string[];
+}
+
 const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
 /** The container an app gets on a host, with every default of DESIGN §6 applied. */
@@ -92,10 +102,9 @@ export function planContainer(
   app: AppSpec,
   def: AppDefinition,
   host: HostSpec,
-  extraLabels: Readonly<Record<string, string>> = {},
-  /** Generated files are uploaded before start, which Docker refuses on a read-only root. */
-  uploads = false,
+  options: PlanOptions = {},
 ): ContainerPlan {
+  const { labels: extraLabels = {}, uploads = false, secretEnvKeys = [] } = options;
   const mounts = appMounts(def, host, spec.storage);
   const ex = def.exceptions ?? {};
   const env: Record<string, string> = { TZ: spec.timezone };
@@ -130,8 +139,19 @@ export function planContainer(
     exceptions.dockerSocket =
       ex.hostAccess.find((a) => a.hostPath.endsWith("docker.sock"))?.reason ?? "";
   }
-  if (ex.devices?.length)
-    exceptions.devices = ex.devices.map((d) => `${d.hostPath}: ${d.reason}`).join("; ");
+  const gpu = gpuPlan(def, host);
+  const devices = [
+    ...gpu.devices.map(
+      (d) =>
+        `${d}: ${def.gpu === "transcode" ? "hardware transcoding" : "GPU compute"} on the host's ${host.gpu} GPU`,
+    ),
+    ...(ex.devices ?? []).map((d) => `${d.hostPath}: ${d.reason}`),
+  ];
+  if (devices.length) exceptions.devices = devices.join("; ");
+  const secretEnv = sortedUnique([
+    ...(def.secrets ?? []).flatMap((s) => (s.env ? [s.env] : [])),
+    ...secretEnvKeys,
+  ]);
   if (ex.writableRoot) exceptions.writableRoot = ex.writableRoot;
   else if (uploads)
     exceptions.writableRoot =
@@ -150,10 +170,10 @@ export function planContainer(
       ? { [LABELS.exceptions]: JSON.stringify(exceptions, Object.keys(exceptions).sort()) }
       : {}),
     ...(def.internalOnly ? { [LABELS.database]: "true" } : {}),
+    ...(secretEnv.length ? { [LABELS.secretEnv]: secretEnv.join(",") } : {}),
     ...(def.route && host.edge && !def.perHost ? routerLabels(spec, app, def) : {}),
     ...extraLabels,
   };
-  const gpu = gpuPlan(def, host);
   const capAdd = sortedUnique([
     ...(def.puid ? S6_CAPABILITIES : []),
     ...(def.capAdd ?? []),

@@ -20,6 +20,8 @@ export const LABELS = {
   database: "homelab.database",
   /** `true` on containers of the edge host (the only one allowed to publish 80/443). */
   edge: "homelab.edge",
+  /** Env keys whose values come from Pulumi secrets, comma-separated (policy: no plain secrets). */
+  secretEnv: "homelab.secretEnv",
   /** Public URL of a routed app. */
   url: "homelab.url",
 } as const;

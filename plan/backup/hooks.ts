@@ -185,12 +185,20 @@ export function renderHook(hook: DumpHook, stagingDir: string): string[] {
     }
     case "sqlite": {
       const db = hook.database ?? "";
-      // The source mount is read-only: -readonly opens it without creating journals, and the
-      // online backup API copies a consistent state even while the app writes.
+      const backup = q(`.backup '${tmp}'`);
+      // The online backup API copies a consistent state even while the app writes. The source
+      // mount is read-only: -readonly works while the app runs (its -wal and -shm exist), but a
+      // WAL database of a stopped app cannot be opened where -shm cannot be created. No -wal
+      // means no connection is open, so the file is read as immutable then.
       lines.push(
         `[ -f ${q(db)} ] ${failWith(`${db} does not exist`)}`,
         `rm -f ${q(tmp)}`,
-        `sqlite3 -readonly -cmd '.timeout 60000' ${q(db)} ${q(`.backup '${tmp}'`)} ${failWith("sqlite3 .backup failed")}`,
+        `if ! sqlite3 -readonly -cmd '.timeout 60000' ${q(db)} ${backup}; then`,
+        `  [ ! -e ${q(`${db}-wal`)} ] ${failWith("sqlite3 .backup failed")}`,
+        `  log ${q(`${label}: no open connection, reading the file as immutable`)}`,
+        `  rm -f ${q(tmp)}`,
+        `  sqlite3 ${q(`file:${db}?immutable=1`)} ${backup} ${failWith("sqlite3 .backup failed")}`,
+        `fi`,
         `_hcheck=$(sqlite3 ${q(tmp)} 'PRAGMA integrity_check;') ${failWith("integrity_check could not run")}`,
         `[ "$_hcheck" = ok ] ${failWith("the copy failed integrity_check")}`,
         publish,

@@ -1,0 +1,150 @@
+import { definitionOf } from "../../catalog";
+import { parseSpec } from "../../config/load";
+import { LABELS } from "../../plan/labels";
+import {
+  CONTAINER,
+  containers,
+  goodStacks,
+  labelsOf,
+  ofType,
+  runCached,
+  stackConfig,
+} from "../helpers/harness";
+
+const DNS = "cloudflare:index/dnsRecord:DnsRecord";
+
+describe.each(goodStacks())("reverse proxy over %s", (stack) => {
+  const spec = parseSpec(stackConfig(stack));
+  const routed = spec.apps.filter((a) => {
+    const def = definitionOf(a.name);
+    return def.route !== undefined && !def.perHost;
+  });
+
+  it("routes every app with a route: labels on the edge, a route file for other hosts", async () => {
+    const ev = await runCached(stack);
+    const files = ev.resources.filter(
+      (r) => r.type.startsWith("command:") && r.name.includes("-route-"),
+    );
+    for (const app of routed) {
+      const host = spec.hosts.find((h) => h.name === app.host);
+      const c = containers(ev).find(
+        (r) => labelsOf(r)[LABELS.app] === app.name && labelsOf(r)[LABELS.host] === app.host,
+      );
+      if (!c) {
+        // Apps that share another container's network are routed through that container.
+        continue;
+      }
+      if (host?.edge) {
+        const labels = labelsOf(c);
+        expect(labels["traefik.enable"]).toBe("true");
+        expect(labels[`traefik.http.routers.${app.name}.rule`]).toBe(
+          `Host(\`${app.subdomain}.${spec.mode === "localhost" ? "localhost" : spec.domain}\`)`,
+        );
+      } else {
+        const file = files.find((f) => f.name.endsWith(`-route-${app.name}-write`));
+        expect(file).toBeDefined();
+        const b64 = /printf '%s' '([A-Za-z0-9+/=]+)'/.exec(String(file?.inputs.create))?.[1] ?? "";
+        const content = Buffer.from(b64, "base64").toString("utf8");
+        expect(content).toContain(`http://${host?.address}:${definitionOf(app.name).route?.port}`);
+        expect(content).toContain(`${app.subdomain}.${spec.domain}`);
+      }
+    }
+  });
+
+  it("has exactly one DNS record per routed app with Cloudflare, none otherwise; streaming never proxied", async () => {
+    const ev = await runCached(stack);
+    const records = ofType(ev, DNS);
+    if (spec.dns.provider !== "cloudflare" || spec.mode !== "domain") {
+      expect(records).toHaveLength(0);
+      return;
+    }
+    expect(records.map((r) => r.inputs.name).sort()).toEqual(
+      routed.map((a) => `${a.subdomain}.${spec.domain}`).sort(),
+    );
+    for (const r of records) {
+      const app = routed.find((a) => `${a.subdomain}.${spec.domain}` === r.inputs.name);
+      const def = definitionOf(app?.name ?? "");
+      expect(r.inputs.proxied).toBe(spec.dns.proxied && !def.route?.streaming);
+      expect(String(r.inputs.comment)).toContain(`${spec.project}/${spec.stack}`);
+      expect(r.inputs.type).toBe(spec.dns.target === "ddns" ? "CNAME" : "A");
+    }
+  });
+
+  it("publishes 80/443 on the edge only and mounts the Docker socket only in the socket proxy", async () => {
+    const ev = await runCached(stack);
+    for (const c of containers(ev)) {
+      const labels = labelsOf(c);
+      const host = spec.hosts.find((h) => h.name === labels[LABELS.host]);
+      const ports = (c.inputs.ports ?? []) as { external: number }[];
+      if (ports.some((p) => p.external === 80 || p.external === 443)) {
+        expect(host?.edge).toBe(true);
+        expect(labels[LABELS.app]).toBe("traefik");
+      }
+      const volumes = (c.inputs.volumes ?? []) as { hostPath: string }[];
+      if (volumes.some((v) => v.hostPath.endsWith("docker.sock")))
+        expect(labels[LABELS.app]).toBe("socket-proxy");
+    }
+  });
+
+  it("puts every admin app behind SSO when SSO is on", async () => {
+    const ev = await runCached(stack);
+    for (const c of containers(ev)) {
+      const labels = labelsOf(c);
+      const app = spec.apps.find((a) => a.name === labels[LABELS.app]);
+      const middlewares = labels[`traefik.http.routers.${app?.name}.middlewares`];
+      if (!app || middlewares === undefined) continue;
+      const wantsSso = spec.sso.provider === "authelia" && app.auth !== "bypass";
+      expect(middlewares.split(",").includes("authelia@file")).toBe(wantsSso);
+      if (spec.sso.provider === "authelia" && app.auth === "two_factor")
+        expect(middlewares).toContain("authelia@file");
+    }
+  });
+
+  it("keeps the Cloudflare token and generated secrets secret and out of labels", async () => {
+    const ev = await runCached(stack);
+    const secrets = Object.values((ev.outputs.generatedSecrets ?? {}) as Record<string, string>);
+    for (const c of ofType(ev, CONTAINER)) {
+      const labelText = JSON.stringify(c.inputs.labels);
+      for (const s of [...secrets, "<secret cloudflare:apiToken>"])
+        expect(labelText).not.toContain(s);
+      const uploads = (c.inputs.uploads ?? []) as { content?: string }[];
+      uploads.forEach((u, i) => {
+        if (u.content?.includes("<secret ") || secrets.some((s) => u.content?.includes(s))) {
+          expect(c.secretPaths.some((p) => p === "uploads" || p.startsWith(`uploads.${i}`))).toBe(
+            true,
+          );
+        }
+      });
+    }
+  });
+});
+
+describe("localhost mode", () => {
+  it("serves plain http on <app>.localhost without ACME, DNS or SSO", async () => {
+    const ev = await runCached("dev");
+    const traefik = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "traefik");
+    const staticConfig = (
+      (traefik?.inputs.uploads ?? []) as { file: string; content: string }[]
+    ).find((u) => u.file.endsWith("traefik.yml"));
+    expect(staticConfig?.content).not.toContain("certificatesResolvers");
+    expect(staticConfig?.content).not.toContain("websecure");
+    expect(ofType(ev, DNS)).toHaveLength(0);
+    expect(containers(ev).some((c) => labelsOf(c)[LABELS.app] === "authelia")).toBe(false);
+    expect((ev.outputs.urls as Record<string, string>).whoami).toBe("http://whoami.localhost");
+  });
+});
+
+describe("domain mode", () => {
+  it("gets one wildcard certificate through Cloudflare DNS-01 with the token as a secret file", async () => {
+    const ev = await runCached("prod");
+    const traefik = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "traefik");
+    const uploads = (traefik?.inputs.uploads ?? []) as { file: string; content: string }[];
+    const staticConfig = uploads.find((u) => u.file.endsWith("traefik.yml"))?.content ?? "";
+    expect(staticConfig).toContain("*.home.example.com");
+    expect(staticConfig).toContain("provider: cloudflare");
+    expect(uploads.find((u) => u.file === "/run/secrets/cf_dns_api_token")?.content).toBe(
+      "<secret cloudflare:apiToken>",
+    );
+    expect(traefik?.secretPaths.some((p) => p.startsWith("uploads"))).toBe(true);
+  });
+});
