@@ -23,6 +23,13 @@ export const coreApps: readonly AppDefinition[] = [
     },
     memoryMb: 64,
     networks: ["socket"],
+    lanPorts: [
+      {
+        port: 2375,
+        remoteOnly: true,
+        reason: "Prometheus on the observability host discovers this host's containers by label",
+      },
+    ],
     tmpfs: { "/run": 16 },
     exceptions: {
       hostAccess: [

@@ -89,6 +89,17 @@ export interface MetricsDefinition {
   path: string;
 }
 
+/**
+ * A container port published on the host's LAN address only (never on all interfaces), for
+ * consumers on other hosts: Prometheus scraping exporters, Alloy pushing to Loki.
+ */
+export interface LanPort {
+  port: number;
+  reason: string;
+  /** Only on hosts other than the observability host, and only while Prometheus is deployed. */
+  remoteOnly?: boolean;
+}
+
 export interface AppDefinition {
   name: string;
   profile: Profile;
@@ -99,6 +110,8 @@ export interface AppDefinition {
   user?: "owner";
   route?: RouteDefinition;
   ports?: readonly PublishedPort[];
+  /** Ports published on the host's LAN address (same port inside and out). */
+  lanPorts?: readonly LanPort[];
   /** `none` says why the image cannot run a check. */
   health: HealthDefinition | { none: string };
   volumes?: readonly VolumeDefinition[];

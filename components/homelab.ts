@@ -5,6 +5,7 @@ import { type DockerTls, Host } from "../hosts/host";
 import type { App } from "./app";
 import { AppGroup, type FamilyArgs } from "./appGroup";
 import { MediaStack } from "./mediaStack";
+import { ObservabilityStack } from "./observabilityStack";
 import { ReverseProxy } from "./reverseProxy";
 
 export interface HomelabArgs {
@@ -26,6 +27,7 @@ type FamilyFactory = (
 const FAMILIES: Partial<Record<Profile, FamilyFactory>> = {
   core: (n, a, o) => new ReverseProxy(n, a, o),
   media: (n, a, o) => new MediaStack(n, a, o),
+  observability: (n, a, o) => new ObservabilityStack(n, a, o),
 };
 
 /** Profiles with at least one enabled app (an app can be switched on outside its profile). */

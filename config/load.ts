@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { CATALOG } from "../catalog";
 import type { AppDefinition } from "../catalog/types";
+import { prometheusHost, publishedPorts } from "../plan/container";
 import { defaultHost } from "../plan/placement";
 import { resolveTier } from "../plan/storage";
 import { ConfigError, type ConfigIssue, keyOf } from "./errors";
@@ -254,6 +255,7 @@ function checkApps(
   const dataApps = apps.filter((a) => CATALOG.get(a.name)?.data !== undefined);
   const dataHostOf = dataApps.find((a) => !pinned(a.name)) ?? dataApps[0];
   const required = new Map<string, string[]>();
+  const prometheusOn = prometheusHost({ apps });
   for (const app of apps) {
     const def = CATALOG.get(app.name);
     const host = hosts.find((h) => h.name === app.host);
@@ -267,8 +269,9 @@ function checkApps(
         });
       } else bySubdomain.set(app.subdomain, app.name);
     }
-    const published = [...(def.ports ?? []).map((p) => `${p.host}/${p.protocol}`)];
-    if (def.route && !host.edge && !def.perHost) published.push(`${def.route.port}/tcp`);
+    const published = publishedPorts(def, host, prometheusOn).map(
+      (p) => `${p.external}/${p.protocol}`,
+    );
     for (const port of published) {
       const taken = ports.get(`${host.name}:${port}`);
       if (taken) {

@@ -96,6 +96,45 @@ export interface PlanOptions {
 
 const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort();
 
+/** The host running Prometheus, or undefined when the stack does not deploy it. */
+export function prometheusHost(spec: Pick<HomelabSpec, "apps">): string | undefined {
+  return spec.apps.find((a) => a.name === "prometheus")?.host;
+}
+
+/**
+ * Every port an app publishes on a host: its declared ports (all interfaces), and on the
+ * host's LAN address only: the route port of a remote app (the edge proxy reaches it), its
+ * `lanPorts`, and, on hosts other than Prometheus' while Prometheus is deployed, its metrics
+ * port (discovered by label, scraped over the LAN). Databases keep their metrics local.
+ */
+export function publishedPorts(
+  def: AppDefinition,
+  host: Pick<HostSpec, "name" | "address" | "edge">,
+  prometheusOn: string | undefined,
+): PortPlan[] {
+  const ports: PortPlan[] = (def.ports ?? []).map((p) => ({
+    internal: p.container,
+    external: p.host,
+    protocol: p.protocol,
+  }));
+  if (def.networkOf) return ports;
+  const lan = (port: number) => {
+    if (ports.some((p) => p.protocol === "tcp" && p.internal === port)) return;
+    ports.push({ internal: port, external: port, protocol: "tcp", ip: host.address });
+  };
+  if (def.route && !host.edge && !def.perHost) lan(def.route.port);
+  const remote = prometheusOn !== undefined && host.name !== prometheusOn;
+  for (const p of def.lanPorts ?? []) if (!p.remoteOnly || remote) lan(p.port);
+  if (def.metrics && remote && !def.internalOnly) lan(def.metrics.port);
+  return ports;
+}
+
+/** Docker publishes no port of a container attached only to internal networks. */
+function withPublishableNetwork(roles: NetworkRole[], ports: readonly PortPlan[]): NetworkRole[] {
+  if (ports.length === 0 || roles.length === 0 || roles.includes("proxy")) return roles;
+  return [...roles, "proxy" as const].sort();
+}
+
 /** The container an app gets on a host, with every default of DESIGN §6 applied. */
 export function planContainer(
   spec: HomelabSpec,
@@ -113,20 +152,7 @@ export function planContainer(
     env.PGID = String(spec.owner.gid);
   }
   Object.assign(env, def.env ?? {}, app.env);
-  const ports: PortPlan[] = (def.ports ?? []).map((p) => ({
-    internal: p.container,
-    external: p.host,
-    protocol: p.protocol,
-  }));
-  // Remote apps are reached by the edge proxy over the LAN, on their host's address only.
-  if (def.route && !host.edge && !def.perHost) {
-    ports.push({
-      internal: def.route.port,
-      external: def.route.port,
-      protocol: "tcp",
-      ip: host.address,
-    });
-  }
+  const ports = publishedPorts(def, host, prometheusHost(spec));
   const classes = sortedUnique(mounts.map((m) => m.class));
   const exceptions: Record<string, string> = {};
   if (ex.privileged) exceptions.privileged = ex.privileged;
@@ -194,7 +220,7 @@ export function planContainer(
       readOnly: a.readOnly,
     })),
     ports,
-    networks: ex.hostNetwork ? [] : networkRoles(def),
+    networks: ex.hostNetwork ? [] : withPublishableNetwork(networkRoles(def), ports),
     capAdd,
     readOnlyRoot: !exceptions.writableRoot,
     tmpfs: Object.fromEntries(

@@ -239,9 +239,11 @@ acquire_lock() {
 }
 
 # Database clients are not in the restic image: install the missing ones from the Alpine
-# repository of the image itself (matching musl and OpenSSL, no image to build or push on every
-# host). \`serve\` runs this at container start; \`backup\` runs it again so a start without
-# network heals itself, and a client that cannot be installed fails the backup visibly.
+# repository of the image itself. Rejected: \`docker exec\` into the databases (needs the Docker
+# socket, DESIGN §5), a custom image (a build and registry for every host), one sidecar per
+# database (more containers than dumps). Alpine's clients are recent; a pg_dumpall older than
+# the server refuses to run, which fails the backup loudly. \`serve\` runs this at container start; \`backup\` runs it again so a start
+# without network heals itself, and a client that cannot be installed fails the backup visibly.
 ensure_clients() {
   _missing=''
 ${clients.map((c) => `  command -v ${c.command} >/dev/null 2>&1 || _missing="$_missing ${c.apkPackage}"`).join("\n")}

@@ -53,7 +53,9 @@ describe("media catalog", () => {
     expect(def("prowlarr").data).toBeUndefined();
     for (const d of mediaApps) {
       for (const v of d.volumes ?? []) expect(v.target).not.toMatch(/^\/(movies|tv|music|downloads|media|data)\b/);
-      if (d.name !== "seerr") expect(d.volumes).toContainEqual({ class: "config", target: "/config" });
+      // Gluetun keeps no state (its server list is built in); Seerr keeps its own path.
+      if (d.name === "seerr") expect(d.volumes).toEqual([{ class: "config", target: "/app/config" }]);
+      else if (d.name !== "gluetun") expect(d.volumes).toContainEqual({ class: "config", target: "/config" });
     }
   });
 

@@ -1,0 +1,204 @@
+import type { GpuKind } from "../config/spec";
+import { ROOT_DROP_CAPS, curlHealth, pythonHealth, redisCompanion, secret, wgetHealth } from "./shared";
+import type { AppDefinition } from "./types";
+
+/**
+ * The personal cloud: files (Nextcloud with its cron job and cache), office documents
+ * (Collabora, wired to Nextcloud), photos (Immich with machine learning on the GPU host)
+ * and music (Navidrome on the shared media tree).
+ *
+ * Env values may use the templates of plan/templates (`{{url}}`, `{{url:<app>}}`, ...);
+ * the family stack renders them from the spec.
+ */
+
+const NEXTCLOUD_IMAGE = { repository: "nextcloud", tag: "33.0.8-apache" } as const;
+const IMMICH_VERSION = "v2.1.0";
+
+/** Immich ML ships one image per accelerator; the host's GPU picks the variant. */
+export function immichMlTag(gpu: GpuKind): string {
+  switch (gpu) {
+    case "nvidia":
+      return `${IMMICH_VERSION}-cuda`;
+    case "intel":
+      return `${IMMICH_VERSION}-openvino`;
+    default:
+      return IMMICH_VERSION;
+  }
+}
+
+/** Where the Immich server reaches machine learning when both run on one host. */
+export const IMMICH_ML_PORT = 3003;
+
+export const cloudApps: readonly AppDefinition[] = [
+  {
+    name: "nextcloud",
+    profile: "cloud",
+    description: "Files, calendars and contacts with desktop and phone sync",
+    image: NEXTCLOUD_IMAGE,
+    placement: "data",
+    // Sync clients and WebDAV cannot pass a login page; Nextcloud has its own login and 2FA.
+    route: {
+      port: 80,
+      auth: "bypass",
+      dashboard: { group: "Cloud", icon: "nextcloud.png", description: "Files, calendars and contacts" },
+    },
+    health: curlHealth("http://localhost/status.php", 180),
+    // The whole installation (code, config, apps, user files) under one directory, as the
+    // image expects: its entrypoint rsyncs the release into it on install and upgrade.
+    volumes: [{ class: "config", target: "/var/www/html" }],
+    networks: ["internal", "proxy"],
+    env: {
+      NEXTCLOUD_ADMIN_USER: "admin",
+      NEXTCLOUD_TRUSTED_DOMAINS: "{{host}}",
+      OVERWRITECLIURL: "{{url}}",
+      OVERWRITEPROTOCOL: "{{scheme}}",
+      TRUSTED_PROXIES: "{{trustedProxies}}",
+      APACHE_DISABLE_REWRITE_IP: "1",
+      PHP_MEMORY_LIMIT: "1024M",
+      PHP_UPLOAD_LIMIT: "16G",
+      REDIS_HOST: "nextcloud-redis",
+    },
+    secrets: [secret("adminPassword", "NEXTCLOUD_ADMIN_PASSWORD", 24, true)],
+    // Starts as root: rsyncs the release as www-data and Apache binds port 80, then drops.
+    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE"],
+    exceptions: { writableRoot: "the entrypoint writes PHP and Apache settings (Redis sessions, limits) at start" },
+    memoryMb: 1024,
+  },
+  {
+    name: "nextcloud-cron",
+    profile: "cloud",
+    description: "Nextcloud background jobs every five minutes (system cron, as upstream recommends)",
+    image: NEXTCLOUD_IMAGE,
+    placement: "data",
+    // The image's entrypoint skips installation for any command but Apache/FPM.
+    command: ["/cron.sh"],
+    health: { none: "busybox crond runs cron.php every five minutes; it has no endpoint to probe" },
+    networks: ["internal", "proxy"],
+    // busybox crond starts as root and runs cron.php as www-data.
+    capAdd: ["SETGID", "SETUID"],
+    exceptions: { writableRoot: "busybox crond keeps its state below /var/spool/cron" },
+    memoryMb: 512,
+  },
+  redisCompanion("nextcloud", "cloud", { placement: "data" }),
+  {
+    name: "collabora",
+    profile: "cloud",
+    description: "Collabora Online: edit office documents inside Nextcloud",
+    image: { repository: "collabora/code", tag: "25.04.9.4.1" },
+    placement: "data",
+    // Documents open in an iframe with WOPI tokens; an SSO redirect would break the editor.
+    route: {
+      port: 9980,
+      subdomain: "office",
+      auth: "bypass",
+      dashboard: { group: "Cloud", icon: "collabora-online.png", description: "Office documents" },
+    },
+    health: {
+      test: ["CMD-SHELL", "bash -c 'exec 3<>/dev/tcp/127.0.0.1/9980'"],
+      startPeriodSeconds: 60,
+    },
+    env: {
+      // WOPI host allowed to open documents: the Nextcloud this homelab runs.
+      aliasgroup1: "{{url:nextcloud}}",
+      username: "admin",
+      dictionaries: "de_DE en_GB en_US es_ES fr_FR it_IT nl pt_BR",
+      // TLS ends at Traefik. no-new-privileges keeps coolforkit's file capabilities from
+      // applying, so jails fall back to copies instead of chroot/bind mounts.
+      extra_params:
+        "--o:ssl.enable=false --o:ssl.termination={{https}} --o:security.capabilities=false --o:mount_jail_tree=false",
+    },
+    secrets: [secret("adminPassword", "password", 24, true)],
+    exceptions: { writableRoot: "builds per-document jails below /opt/cool at runtime" },
+    memoryMb: 1536,
+  },
+  {
+    name: "immich-server",
+    profile: "cloud",
+    description: "Immich: photo and video library with phone backup",
+    image: { repository: "ghcr.io/immich-app/immich-server", tag: IMMICH_VERSION },
+    user: "owner",
+    // Phone apps upload with their own tokens; Immich has its own login.
+    route: {
+      port: 2283,
+      subdomain: "photos",
+      auth: "bypass",
+      dashboard: { group: "Cloud", icon: "immich.png", description: "Photos and videos" },
+    },
+    health: { test: ["CMD", "immich-healthcheck"], startPeriodSeconds: 120 },
+    data: "photos",
+    gpu: "transcode",
+    networks: ["internal", "proxy"],
+    env: {
+      IMMICH_MEDIA_LOCATION: "/data/media/photos",
+      DB_HOSTNAME: "immich-postgres",
+      DB_USERNAME: "immich",
+      DB_DATABASE_NAME: "immich",
+      REDIS_HOSTNAME: "immich-redis",
+      IMMICH_TELEMETRY_INCLUDE: "all",
+    },
+    metrics: { port: 8081, path: "/metrics" },
+    tmpfs: { "/tmp": 512 },
+    exceptions: { writableRoot: "not verified read-only: writes caches below its install directory" },
+    memoryMb: 2048,
+  },
+  {
+    name: "immich-machine-learning",
+    profile: "cloud",
+    description: "Immich machine learning: faces, smart search (on the GPU host)",
+    image: { repository: "ghcr.io/immich-app/immich-machine-learning", tag: IMMICH_VERSION },
+    placement: "gpu",
+    gpu: "compute",
+    // Not for people: the Immich server reaches it across hosts through the proxy, LAN only.
+    route: { port: IMMICH_ML_PORT, subdomain: "immich-ml", auth: "bypass", lanOnly: true },
+    health: pythonHealth(`http://127.0.0.1:${IMMICH_ML_PORT}/ping`, 120),
+    volumes: [{ class: "cache", target: "/cache" }],
+    env: { MACHINE_LEARNING_CACHE_FOLDER: "/cache" },
+    exceptions: { writableRoot: "downloads models and writes compiled kernels outside /cache" },
+    memoryMb: 4096,
+  },
+  {
+    name: "immich-postgres",
+    profile: "cloud",
+    description: "PostgreSQL with the vector extensions Immich needs (VectorChord)",
+    image: { repository: "ghcr.io/immich-app/postgres", tag: "14-vectorchord0.4.3-pgvectors0.2.0" },
+    placement: "data",
+    internalOnly: true,
+    user: "owner",
+    env: { POSTGRES_USER: "immich", POSTGRES_DB: "immich", POSTGRES_INITDB_ARGS: "--data-checksums" },
+    secrets: [secret("password", "POSTGRES_PASSWORD", 32, true)],
+    health: { test: ["CMD-SHELL", "pg_isready -U immich -d immich -h 127.0.0.1 -q"], startPeriodSeconds: 60 },
+    volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
+    tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
+    memoryMb: 1024,
+  },
+  redisCompanion("immich", "cloud", { placement: "data" }),
+  {
+    name: "navidrome",
+    profile: "cloud",
+    description: "Navidrome: music streaming from the shared library (Subsonic API)",
+    image: { repository: "deluan/navidrome", tag: "0.58.0" },
+    user: "owner",
+    // Subsonic clients authenticate with Navidrome's own accounts.
+    route: {
+      port: 4533,
+      subdomain: "music",
+      auth: "bypass",
+      dashboard: { group: "Media", icon: "navidrome.png", description: "Music" },
+    },
+    health: wgetHealth("http://127.0.0.1:4533/ping"),
+    data: "music",
+    volumes: [
+      { class: "config", target: "/navidrome" },
+      { class: "cache", target: "/cache" },
+    ],
+    env: {
+      ND_MUSICFOLDER: "/data/media/music",
+      ND_DATAFOLDER: "/navidrome",
+      ND_CACHEFOLDER: "/cache",
+      ND_PROMETHEUS_ENABLED: "true",
+      ND_BASEURL: "",
+    },
+    metrics: { port: 4533, path: "/metrics" },
+    memoryMb: 512,
+  },
+];

@@ -1,0 +1,205 @@
+import { REDIS_IMAGE, REDIS_PASSWORD_ENV, curlHealth, secret } from "./shared";
+import type { AppDefinition } from "./types";
+
+/**
+ * Shared data services: PostgreSQL and MariaDB run once per host (`perHost`) so that every
+ * consumer reaches its database on its own host's `internal` network; Redis, InfluxDB and
+ * Meilisearch are single general-purpose instances. All are `internalOnly` (internal network,
+ * database tier, never routed).
+ */
+
+export const POSTGRES_IMAGE = { repository: "postgres", tag: "17.5" } as const;
+export const MARIADB_IMAGE = { repository: "mariadb", tag: "11.4.5" } as const;
+
+/** A shared database engine and the container name consumers reach it by. */
+export type DbEngine = "postgres" | "mariadb";
+
+export const DB_PORTS: Readonly<Record<DbEngine, number>> = { postgres: 5432, mariadb: 3306 };
+
+/**
+ * What a consumer of a shared database reads. Values are templates over the connection:
+ * `{host}`, `{port}`, `{database}`, `{user}`, `{password}`. The database and the role are
+ * both named after the app (dashes become underscores).
+ */
+export interface DatabaseNeed {
+  engine: DbEngine;
+  env: Readonly<Record<string, string>>;
+}
+
+/** Every app that keeps its data in a shared database, by app name. */
+export const DATABASE_CONSUMERS: Readonly<Record<string, DatabaseNeed>> = {
+  gitea: {
+    engine: "postgres",
+    env: {
+      GITEA__database__DB_TYPE: "postgres",
+      GITEA__database__HOST: "{host}:{port}",
+      GITEA__database__NAME: "{database}",
+      GITEA__database__USER: "{user}",
+      GITEA__database__PASSWD: "{password}",
+    },
+  },
+  n8n: {
+    engine: "postgres",
+    env: {
+      DB_TYPE: "postgresdb",
+      DB_POSTGRESDB_HOST: "{host}",
+      DB_POSTGRESDB_PORT: "{port}",
+      DB_POSTGRESDB_DATABASE: "{database}",
+      DB_POSTGRESDB_USER: "{user}",
+      DB_POSTGRESDB_PASSWORD: "{password}",
+    },
+  },
+  nextcloud: {
+    engine: "postgres",
+    env: {
+      POSTGRES_HOST: "{host}:{port}",
+      POSTGRES_DB: "{database}",
+      POSTGRES_USER: "{user}",
+      POSTGRES_PASSWORD: "{password}",
+    },
+  },
+  outline: {
+    engine: "postgres",
+    env: { DATABASE_URL: "postgres://{user}:{password}@{host}:{port}/{database}", PGSSLMODE: "disable" },
+  },
+  bookstack: {
+    engine: "mariadb",
+    env: {
+      DB_HOST: "{host}",
+      DB_PORT: "{port}",
+      DB_DATABASE: "{database}",
+      DB_USERNAME: "{user}",
+      DB_PASSWORD: "{password}",
+    },
+  },
+  wordpress: {
+    engine: "mariadb",
+    env: {
+      WORDPRESS_DB_HOST: "{host}:{port}",
+      WORDPRESS_DB_NAME: "{database}",
+      WORDPRESS_DB_USER: "{user}",
+      WORDPRESS_DB_PASSWORD: "{password}",
+    },
+  },
+};
+
+/** Database and role name of a consumer: identifiers without quoting trouble. */
+export function databaseName(app: string): string {
+  return app.replace(/-/g, "_");
+}
+
+/**
+ * How the BackupJob dumps each database container before a snapshot (plan/backup/hooks):
+ * the client kind, the user, and the generated secret of that app holding the password.
+ * InfluxDB and Meilisearch have no network dump client the hooks support: their directories
+ * are snapshotted as files (see the README's backup section).
+ */
+export const DUMP_HOOKS: Readonly<Record<string, { kind: "postgres" | "mariadb" | "redis"; user?: string; secret: string }>> = {
+  postgres: { kind: "postgres", user: "postgres", secret: "password" },
+  mariadb: { kind: "mariadb", user: "root", secret: "password" },
+  redis: { kind: "redis", secret: "password" },
+  "immich-postgres": { kind: "postgres", user: "immich", secret: "password" },
+  "immich-redis": { kind: "redis", secret: "password" },
+  "nextcloud-redis": { kind: "redis", secret: "password" },
+  "outline-redis": { kind: "redis", secret: "password" },
+};
+
+/** Running as the owner needs a writable /tmp for the entrypoint's nss_wrapper passwd file. */
+const POSTGRES_TMPFS = { "/var/run/postgresql": 8, "/tmp": 16 } as const;
+
+export const dataApps: readonly AppDefinition[] = [
+  {
+    name: "postgres",
+    profile: "data",
+    description: "PostgreSQL shared by the apps of its host: one database and one role per app",
+    image: POSTGRES_IMAGE,
+    perHost: true,
+    internalOnly: true,
+    // The image supports an arbitrary uid when it owns the data directory, which the host
+    // preparation guarantees: no root entrypoint, no capabilities.
+    user: "owner",
+    health: { test: ["CMD-SHELL", "pg_isready -U postgres -h 127.0.0.1 -q"], startPeriodSeconds: 60 },
+    volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
+    tmpfs: POSTGRES_TMPFS,
+    secrets: [secret("password", "POSTGRES_PASSWORD", 32, true)],
+    memoryMb: 512,
+  },
+  {
+    name: "mariadb",
+    profile: "data",
+    description: "MariaDB shared by the apps of its host that need MySQL (BookStack, WordPress)",
+    image: MARIADB_IMAGE,
+    perHost: true,
+    internalOnly: true,
+    user: "owner",
+    env: { MARIADB_AUTO_UPGRADE: "1" },
+    health: {
+      test: ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"],
+      startPeriodSeconds: 60,
+    },
+    volumes: [{ class: "database", target: "/var/lib/mysql" }],
+    tmpfs: { "/run/mysqld": 8, "/tmp": 64 },
+    secrets: [secret("password", "MARIADB_ROOT_PASSWORD", 32, true)],
+    memoryMb: 512,
+  },
+  {
+    name: "redis",
+    profile: "data",
+    description: "General-purpose Redis for the owner's own tools (apps get their own cache)",
+    image: REDIS_IMAGE,
+    internalOnly: true,
+    user: "owner",
+    command: [
+      "sh",
+      "-c",
+      `exec redis-server --requirepass "$${REDIS_PASSWORD_ENV}" --appendonly yes --dir /data`,
+    ],
+    health: {
+      test: ["CMD-SHELL", `REDISCLI_AUTH="$${REDIS_PASSWORD_ENV}" redis-cli ping | grep -q PONG`],
+    },
+    volumes: [{ class: "database", target: "/data" }],
+    secrets: [secret("password", REDIS_PASSWORD_ENV, 32, true)],
+    memoryMb: 256,
+  },
+  {
+    name: "influxdb",
+    profile: "data",
+    description: "InfluxDB 2 time-series store (Home Assistant history, sensors)",
+    image: { repository: "influxdb", tag: "2.7.11" },
+    internalOnly: true,
+    user: "owner",
+    // First start only: creates the admin, the org and a bucket with these credentials.
+    env: {
+      DOCKER_INFLUXDB_INIT_MODE: "setup",
+      DOCKER_INFLUXDB_INIT_USERNAME: "admin",
+      DOCKER_INFLUXDB_INIT_ORG: "homelab",
+      DOCKER_INFLUXDB_INIT_BUCKET: "homelab",
+    },
+    secrets: [
+      secret("password", "DOCKER_INFLUXDB_INIT_PASSWORD", 32, true),
+      secret("adminToken", "DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", 48, true),
+    ],
+    health: { test: ["CMD", "influx", "ping"], startPeriodSeconds: 60 },
+    volumes: [
+      { class: "database", target: "/var/lib/influxdb2" },
+      { class: "config", target: "/etc/influxdb2" },
+    ],
+    metrics: { port: 8086, path: "/metrics" },
+    exceptions: { writableRoot: "the entrypoint writes its first-start setup marker and CLI config below $HOME" },
+    memoryMb: 768,
+  },
+  {
+    name: "meilisearch",
+    profile: "data",
+    description: "Meilisearch full-text search (KaraKeep's search index)",
+    image: { repository: "getmeili/meilisearch", tag: "v1.14.0" },
+    internalOnly: true,
+    user: "owner",
+    env: { MEILI_ENV: "production", MEILI_NO_ANALYTICS: "true", MEILI_DB_PATH: "/meili_data/data.ms" },
+    secrets: [secret("masterKey", "MEILI_MASTER_KEY", 32, true)],
+    health: curlHealth("http://127.0.0.1:7700/health"),
+    volumes: [{ class: "database", target: "/meili_data" }],
+    tmpfs: { "/tmp": 64 },
+    memoryMb: 512,
+  },
+];

@@ -1,0 +1,62 @@
+import type { AppDefinition } from "./types";
+
+/**
+ * Game and voice servers on the `games` class (NVMe tier by default). Their protocols are
+ * UDP/TCP game traffic, not HTTP: every port is published on the host with its reason.
+ */
+
+export const teamspeakPorts = { voice: 9987, fileTransfer: 30033, query: 10011 } as const;
+export const cs2Ports = { game: 27015, tv: 27020 } as const;
+
+export const gameApps: readonly AppDefinition[] = [
+  {
+    name: "teamspeak",
+    profile: "games",
+    description: "TeamSpeak 3 voice server",
+    image: { repository: "teamspeak", tag: "3.13.7" },
+    user: "owner",
+    env: { TS3SERVER_LICENSE: "accept" },
+    ports: [
+      {
+        container: teamspeakPorts.voice,
+        host: teamspeakPorts.voice,
+        protocol: "udp",
+        reason: "TeamSpeak voice traffic (UDP)",
+      },
+      {
+        container: teamspeakPorts.fileTransfer,
+        host: teamspeakPorts.fileTransfer,
+        protocol: "tcp",
+        reason: "TeamSpeak file transfers and avatars (TCP)",
+      },
+    ],
+    // ServerQuery (10011) answers inside the container; it stays unpublished.
+    health: { test: ["CMD-SHELL", `nc -z 127.0.0.1 ${teamspeakPorts.query}`], startPeriodSeconds: 30 },
+    volumes: [{ class: "games", target: "/var/ts3server" }],
+    memoryMb: 256,
+  },
+  {
+    name: "cs2",
+    profile: "games",
+    description: "Counter-Strike 2 dedicated server (SteamCMD keeps the game files current)",
+    image: { repository: "joedwards32/cs2", tag: "3.0.0" },
+    // The image's steam user is uid 1000; the owner's uid owns the game directory.
+    user: "owner",
+    env: {
+      CS2_SERVERNAME: "homelab",
+      CS2_PORT: String(cs2Ports.game),
+      TV_PORT: String(cs2Ports.tv),
+      CS2_LAN: "0",
+    },
+    ports: [
+      { container: cs2Ports.game, host: cs2Ports.game, protocol: "udp", reason: "CS2 game traffic (UDP)" },
+      { container: cs2Ports.game, host: cs2Ports.game, protocol: "tcp", reason: "CS2 RCON (TCP)" },
+      { container: cs2Ports.tv, host: cs2Ports.tv, protocol: "udp", reason: "CSTV spectators (UDP)" },
+    ],
+    health: { none: "a Source 2 server answers only game-protocol UDP queries; no client in the image" },
+    // About 60 GB of game files: the NVMe tier keeps map loads short.
+    volumes: [{ class: "games", target: "/home/steam/cs2-dedicated" }],
+    exceptions: { writableRoot: "SteamCMD updates itself below /home/steam/steamcmd on every start" },
+    memoryMb: 4096,
+  },
+];

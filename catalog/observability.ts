@@ -1,0 +1,267 @@
+/**
+ * The observability profile (DESIGN §7): Prometheus, Alertmanager, Loki and Grafana on the
+ * observability host (the edge by default; pin `prometheus` to move them all), node-exporter,
+ * cAdvisor and Alloy on every host, Uptime Kuma for external checks. Generated configuration
+ * is uploaded by components/observabilityStack.ts; nothing here depends on the other apps.
+ */
+import type { HomelabSpec, HostSpec } from "../config/spec";
+import { ALERTMANAGER_CONFIG_PATH } from "../plan/observability/alertmanager";
+import { ALLOY_CONFIG_PATH } from "../plan/observability/alloy";
+import { LOKI_CONFIG_PATH, LOKI_DATA_DIR, LOKI_PORT } from "../plan/observability/loki";
+import {
+  CADVISOR_PORT,
+  NODE_EXPORTER_PORT,
+  PROMETHEUS_DATA_DIR,
+} from "../plan/observability/prometheus";
+import { appMounts } from "../plan/storage";
+import type { AppDefinition } from "./types";
+
+/** Where node-exporter reads `*.prom` files inside its container. */
+export const TEXTFILE_TARGET = "/textfile";
+export const ALLOY_HTTP_PORT = 12345;
+const ALLOY_DATA_DIR = "/var/lib/alloy/data";
+
+/** `wget --spider` against a local URL (busybox and Alpine images). */
+function wget(url: string): { test: string[] } {
+  return { test: ["CMD", "wget", "-q", "--spider", url] };
+}
+
+const nodeExporter: AppDefinition = {
+  name: "node-exporter",
+  profile: "observability",
+  description: "Host metrics: CPU, memory, filesystems of every tier, textfile metrics of jobs",
+  image: { repository: "prom/node-exporter", tag: "v1.9.1" },
+  perHost: true,
+  user: "owner",
+  command: [
+    "--path.rootfs=/host",
+    `--collector.textfile.directory=${TEXTFILE_TARGET}`,
+    `--web.listen-address=:${NODE_EXPORTER_PORT}`,
+  ],
+  health: wget(`http://127.0.0.1:${NODE_EXPORTER_PORT}/metrics`),
+  // Jobs on the host (backups) write `*.prom` files here; node-exporter only reads them.
+  volumes: [{ class: "metrics", target: TEXTFILE_TARGET, sub: "textfile", readOnly: true }],
+  networks: ["proxy"],
+  lanPorts: [
+    { port: NODE_EXPORTER_PORT, reason: "Prometheus scrapes every host's exporter over the LAN" },
+  ],
+  exceptions: {
+    hostAccess: [
+      {
+        hostPath: "/",
+        target: "/host",
+        readOnly: true,
+        reason: "filesystem usage of every storage tier is read from the host's mount table",
+      },
+    ],
+  },
+  memoryMb: 64,
+};
+
+const cadvisor: AppDefinition = {
+  name: "cadvisor",
+  profile: "observability",
+  description: "Per-container CPU, memory, restarts and OOM kills",
+  image: { repository: "gcr.io/cadvisor/cadvisor", tag: "v0.52.1" },
+  perHost: true,
+  command: [
+    `--port=${CADVISOR_PORT}`,
+    "--docker_only=true",
+    "--housekeeping_interval=30s",
+    "--store_container_labels=false",
+  ],
+  health: wget(`http://127.0.0.1:${CADVISOR_PORT}/healthz`),
+  networks: ["proxy"],
+  lanPorts: [
+    { port: CADVISOR_PORT, reason: "Prometheus scrapes every host's cAdvisor over the LAN" },
+  ],
+  exceptions: {
+    hostAccess: [
+      {
+        hostPath: "/",
+        target: "/rootfs",
+        readOnly: true,
+        reason: "container root filesystems and the host's mount table for disk statistics",
+      },
+      {
+        hostPath: "/var/run",
+        target: "/var/run",
+        readOnly: true,
+        reason: "container metadata from the engine and containerd sockets (names, images)",
+      },
+      {
+        hostPath: "/sys",
+        target: "/sys",
+        readOnly: true,
+        reason: "cgroup statistics of every container",
+      },
+      {
+        hostPath: "/var/lib/docker",
+        target: "/var/lib/docker",
+        readOnly: true,
+        reason: "layer and log sizes of each container",
+      },
+    ],
+    devices: [
+      { hostPath: "/dev/kmsg", reason: "kernel log: OOM kills for the ContainerOomKilled alert" },
+    ],
+    capAdd: {
+      caps: ["SYSLOG"],
+      reason: "reading /dev/kmsg on hosts with kernel.dmesg_restrict=1",
+    },
+  },
+  tmpfs: { "/tmp": 16 },
+  memoryMb: 256,
+};
+
+const alloy: AppDefinition = {
+  name: "alloy",
+  profile: "observability",
+  description: "Ships every container's logs with host/app/container labels to Loki",
+  image: { repository: "grafana/alloy", tag: "v1.10.0" },
+  perHost: true,
+  user: "owner",
+  command: [
+    "run",
+    `--server.http.listen-addr=0.0.0.0:${ALLOY_HTTP_PORT}`,
+    `--storage.path=${ALLOY_DATA_DIR}`,
+    ALLOY_CONFIG_PATH,
+  ],
+  // Ubuntu image without wget or curl: bash's /dev/tcp asks the readiness endpoint.
+  health: {
+    test: [
+      "CMD",
+      "bash",
+      "-c",
+      `exec 3<>/dev/tcp/127.0.0.1/${ALLOY_HTTP_PORT} && printf 'GET /-/ready HTTP/1.0\\r\\n\\r\\n' >&3 && head -n 1 <&3 | grep -q ' 200 '`,
+    ],
+  },
+  // Read positions survive restarts, so logs are neither lost nor shipped twice.
+  volumes: [{ class: "logs", target: ALLOY_DATA_DIR }],
+  metrics: { port: ALLOY_HTTP_PORT, path: "/metrics" },
+  // `socket`: containers are discovered and tailed through the host's socket proxy.
+  networks: ["proxy", "socket"],
+  tmpfs: { "/tmp": 16 },
+  memoryMb: 256,
+};
+
+/** Apps of the observability profile. */
+export const observabilityApps: readonly AppDefinition[] = [
+  {
+    name: "prometheus",
+    profile: "observability",
+    description: "Metrics and alert rules; discovers scrape targets by container labels",
+    image: { repository: "prom/prometheus", tag: "v3.5.0" },
+    placement: "edge",
+    user: "owner",
+    // The flags depend on the stack (retention): the ObservabilityStack passes prometheusArgs.
+    health: wget("http://127.0.0.1:9090/-/healthy"),
+    volumes: [{ class: "metrics", target: PROMETHEUS_DATA_DIR }],
+    metrics: { port: 9090, path: "/metrics" },
+    // Scrapes apps on both app networks by name; docker_sd through the local socket proxy.
+    networks: ["internal", "proxy", "socket"],
+    memoryMb: 1024,
+  },
+  {
+    name: "alertmanager",
+    profile: "observability",
+    description: "Routes alerts to the configured receiver (email, ntfy, Discord, webhook)",
+    image: { repository: "prom/alertmanager", tag: "v0.28.1" },
+    placement: "edge",
+    user: "owner",
+    egress: true,
+    command: [`--config.file=${ALERTMANAGER_CONFIG_PATH}`, "--storage.path=/alertmanager"],
+    health: wget("http://127.0.0.1:9093/-/healthy"),
+    volumes: [{ class: "metrics", target: "/alertmanager" }],
+    metrics: { port: 9093, path: "/metrics" },
+    memoryMb: 128,
+  },
+  {
+    name: "loki",
+    profile: "observability",
+    description: "Log store with retention, fed by Alloy on every host",
+    image: { repository: "grafana/loki", tag: "3.5.3" },
+    placement: "edge",
+    user: "owner",
+    command: [`-config.file=${LOKI_CONFIG_PATH}`],
+    health: wget(`http://127.0.0.1:${LOKI_PORT}/ready`),
+    volumes: [{ class: "logs", target: LOKI_DATA_DIR }],
+    metrics: { port: LOKI_PORT, path: "/metrics" },
+    networks: ["proxy"],
+    lanPorts: [{ port: LOKI_PORT, reason: "Alloy on the other hosts pushes logs over the LAN" }],
+    tmpfs: { "/tmp": 64 },
+    memoryMb: 512,
+  },
+  {
+    name: "grafana",
+    profile: "observability",
+    description: "Dashboards for hosts, containers and the homelab, provisioned from files",
+    image: { repository: "grafana/grafana", tag: "12.1.1" },
+    placement: "edge",
+    user: "owner",
+    route: {
+      port: 3000,
+      auth: "two_factor",
+      dashboard: { group: "Infrastructure", icon: "grafana.png", description: "Dashboards" },
+    },
+    health: wget("http://127.0.0.1:3000/api/health"),
+    volumes: [{ class: "config", target: "/var/lib/grafana" }],
+    metrics: { port: 3000, path: "/metrics" },
+    env: {
+      GF_SECURITY_ADMIN_USER: "admin",
+      GF_ANALYTICS_REPORTING_ENABLED: "false",
+      GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+      GF_USERS_ALLOW_SIGN_UP: "false",
+    },
+    secrets: [
+      {
+        name: "admin_password",
+        length: 32,
+        alphanumeric: true,
+        fileEnv: "GF_SECURITY_ADMIN_PASSWORD__FILE",
+        exported: true,
+      },
+    ],
+    tmpfs: { "/tmp": 64 },
+    memoryMb: 512,
+  },
+  {
+    name: "uptime-kuma",
+    profile: "observability",
+    description: "External and HTTP checks of every routed URL, with a status page",
+    image: { repository: "louislam/uptime-kuma", tag: "1.23.16" },
+    placement: "edge",
+    // The entrypoint chowns /app/data to PUID/PGID and drops to them with setpriv.
+    puid: true,
+    route: {
+      port: 3001,
+      subdomain: "status",
+      auth: "two_factor",
+      dashboard: { group: "Infrastructure", icon: "uptime-kuma.png", description: "Uptime" },
+    },
+    health: {
+      test: ["CMD", "/app/extra/healthcheck"],
+      intervalSeconds: 60,
+      timeoutSeconds: 30,
+      startPeriodSeconds: 180,
+    },
+    volumes: [{ class: "config", target: "/app/data" }],
+    tmpfs: { "/tmp": 64 },
+    memoryMb: 256,
+  },
+  nodeExporter,
+  cadvisor,
+  alloy,
+];
+
+/**
+ * The host directory node-exporter's textfile collector reads on `host`: jobs there (the
+ * backup job) write `<name>.prom` files into it, atomically (write, then rename).
+ */
+export function textfileDir(spec: Pick<HomelabSpec, "storage">, host: HostSpec): string {
+  const mount = appMounts(nodeExporter, host, spec.storage).find(
+    (m) => m.target === TEXTFILE_TARGET,
+  );
+  if (!mount) throw new Error("node-exporter has no textfile collector mount");
+  return mount.source;
+}

@@ -1,0 +1,116 @@
+import * as pulumi from "@pulumi/pulumi";
+import { definitionOf } from "../catalog";
+import type { AppSpec, HomelabSpec } from "../config/spec";
+import { instanceId } from "../plan/container";
+import {
+  ALERTING_SECRET_PATH,
+  ALERTMANAGER_CONFIG_PATH,
+  alertmanagerConfig,
+} from "../plan/observability/alertmanager";
+import { ALLOY_CONFIG_PATH, alloyConfig } from "../plan/observability/alloy";
+import { grafanaProvisioning } from "../plan/observability/grafana";
+import { LOKI_CONFIG_PATH, lokiConfig } from "../plan/observability/loki";
+import {
+  PROMETHEUS_CONFIG_PATH,
+  PROMETHEUS_RULES_DIR,
+  observabilityHost,
+  prometheusArgs,
+  prometheusConfig,
+} from "../plan/observability/prometheus";
+import { ALERT_RULES_FILE, alertRules } from "../plan/observability/rules";
+import { appUrl } from "../plan/proxy/traefik";
+import { App, type AppArgs, type AppFile } from "./app";
+import type { FamilyArgs } from "./appGroup";
+
+/**
+ * Arguments of the ObservabilityStack: the enabled apps of the `observability` profile,
+ * placed, with the hosts they run on. Every generated file is a function of the hosts and
+ * `homelab:observability`/`homelab:alerting` only, never of the other apps (DESIGN §7).
+ */
+export type ObservabilityStackArgs = FamilyArgs;
+
+const ALERTING_SECRET = "homelab:alertingSecret";
+
+/** Apps that reach each other by container name, so they share the Prometheus host. */
+const COLOCATED = ["alertmanager", "loki", "grafana"] as const;
+
+/** Whether the configured receiver reads `homelab:alertingSecret` from a file. */
+function receiverNeedsSecret(spec: HomelabSpec): boolean {
+  return spec.alerting.receiver !== "none" && spec.secretsPresent.includes(ALERTING_SECRET);
+}
+
+/** Generated files, command and env of one observability app. */
+function wiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
+  switch (app.name) {
+    case "prometheus":
+      return {
+        command: prometheusArgs(spec),
+        files: [
+          { path: PROMETHEUS_CONFIG_PATH, content: prometheusConfig(spec) },
+          { path: `${PROMETHEUS_RULES_DIR}/${ALERT_RULES_FILE}`, content: alertRules(spec) },
+        ],
+      };
+    case "alertmanager": {
+      const files: AppFile[] = [
+        { path: ALERTMANAGER_CONFIG_PATH, content: alertmanagerConfig(spec) },
+      ];
+      if (receiverNeedsSecret(spec)) {
+        files.push({
+          path: ALERTING_SECRET_PATH,
+          content: new pulumi.Config("homelab").requireSecret("alertingSecret"),
+        });
+      }
+      return { files };
+    }
+    case "loki":
+      return { files: [{ path: LOKI_CONFIG_PATH, content: lokiConfig(spec) }] };
+    case "alloy":
+      return { files: [{ path: ALLOY_CONFIG_PATH, content: alloyConfig(spec, app.host) }] };
+    case "grafana":
+      return {
+        files: grafanaProvisioning(spec).map((f) => ({ path: f.path, content: f.content })),
+        env: [`GF_SERVER_ROOT_URL=${appUrl(spec, app)}`],
+      };
+    default:
+      return {};
+  }
+}
+
+/**
+ * Metrics, logs, alerts, dashboards and uptime checks (issue 5). Prometheus discovers app
+ * targets through each host's socket proxy by container labels and Alloy ships logs the
+ * same way, so adding an app changes no input of any resource here.
+ */
+export class ObservabilityStack extends pulumi.ComponentResource {
+  /** The family's Apps by instance id (`prometheus`, `node-exporter-<host>`, ...). */
+  readonly apps: Readonly<Record<string, App>>;
+  /** Grafana's generated admin password (user `admin`), secret; undefined without Grafana. */
+  readonly grafanaAdminPassword?: pulumi.Output<string>;
+
+  constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:observability:ObservabilityStack", name, {}, opts);
+    const { spec, hosts } = args;
+    const home = observabilityHost(spec);
+    for (const app of args.apps) {
+      if ((COLOCATED as readonly string[]).includes(app.name) && app.host !== home) {
+        throw new Error(
+          `${app.name} runs on ${app.host} but Prometheus on ${home}: place ${COLOCATED.join(", ")} with prometheus (homelab:apps.<name>.host)`,
+        );
+      }
+    }
+    const apps: Record<string, App> = {};
+    for (const app of args.apps) {
+      const def = definitionOf(app.name);
+      const id = instanceId(def, app);
+      apps[id] = new App(
+        id,
+        { spec, app, definition: def, host: hosts[app.host], ...wiring(spec, app) },
+        { parent: this },
+      );
+    }
+    this.apps = apps;
+    const password = apps.grafana?.secrets.admin_password;
+    this.grafanaAdminPassword = password ? pulumi.secret(password) : undefined;
+    this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The ObservabilityStack in the real program (issue 5): exporters on every host, data on its
+ * tier, secrets kept secret, LAN-only publishing, and DESIGN §7 — adding an app changes no
+ * input of any observability resource.
+ */
+import { definitionOf } from "../../catalog";
+import type { StorageClass, Tier } from "../../config/spec";
+import { resolveTier } from "../../plan/storage";
+import type { Evaluation } from "../../scripts/evaluate";
+import type { StackConfig } from "../../scripts/stackFile";
+import {
+  container,
+  containers,
+  envOf,
+  labelsOf,
+  run,
+  runCached,
+  stackConfig,
+  withConfig,
+} from "../helpers/harness";
+
+const FIXTURE = "good/media-single-box-nvidia.yaml";
+
+/** The media fixture with the observability profile switched on. */
+function fixtureWithObservability(): StackConfig {
+  return withConfig(stackConfig(FIXTURE), (c) => {
+    c["homelab:profiles"] = ["core", "media", "observability"];
+  });
+}
+
+const evaluations: Record<string, () => Promise<Evaluation>> = {
+  dev: () => runCached("dev"),
+  prod: () => runCached("prod"),
+  fixture: (() => {
+    let ev: Promise<Evaluation> | undefined;
+    return () => (ev ??= run(fixtureWithObservability()));
+  })(),
+};
+const configs: Record<string, () => StackConfig> = {
+  dev: () => stackConfig("dev"),
+  prod: () => stackConfig("prod"),
+  fixture: fixtureWithObservability,
+};
+
+interface HostConfig {
+  address: string;
+  storage: Partial<Record<Tier, string>>;
+}
+
+function parsed<T>(cfg: StackConfig, key: string): T | undefined {
+  const raw = cfg.config[key];
+  return raw === undefined ? undefined : (JSON.parse(raw) as T);
+}
+
+function hostsOf(cfg: StackConfig): Record<string, HostConfig> {
+  return parsed<Record<string, HostConfig>>(cfg, "homelab:hosts") ?? {};
+}
+
+interface PortInput {
+  internal: number;
+  external: number;
+  protocol: string;
+  ip?: string;
+}
+
+interface VolumeInput {
+  hostPath: string;
+  containerPath: string;
+}
+
+const STACKS = Object.keys(evaluations);
+
+describe.each(STACKS)("ObservabilityStack in %s", (stack) => {
+  let ev: Evaluation;
+  let cfg: StackConfig;
+  beforeAll(async () => {
+    ev = await evaluations[stack]();
+    cfg = configs[stack]();
+  });
+
+  it("evaluates without error", () => {
+    expect(ev.error).toBeUndefined();
+  });
+
+  it("runs node-exporter and cAdvisor on every host", () => {
+    for (const host of Object.keys(hostsOf(cfg))) {
+      expect(labelsOf(container(ev, `node-exporter-${host}`))["homelab.host"]).toBe(host);
+      expect(labelsOf(container(ev, `cadvisor-${host}`))["homelab.host"]).toBe(host);
+      expect(labelsOf(container(ev, `alloy-${host}`))["homelab.host"]).toBe(host);
+    }
+  });
+
+  it.each([
+    ["prometheus", "/prometheus", "metrics"],
+    ["loki", "/loki", "logs"],
+    ["grafana", "/var/lib/grafana", "config"],
+  ] as const)("keeps %s data (%s) on its %s tier", (app, target, cls: StorageClass) => {
+    const c = container(ev, app);
+    const host = hostsOf(cfg)[labelsOf(c)["homelab.host"]];
+    const overrides = parsed<Partial<Record<StorageClass, Tier>>>(cfg, "homelab:storage") ?? {};
+    const tier = resolveTier(cls, host, overrides);
+    expect(tier).toBeDefined();
+    const root = host.storage[tier as Tier] as string;
+    const volume = (c.inputs.volumes as VolumeInput[]).find((v) => v.containerPath === target);
+    expect(volume?.hostPath.startsWith(`${root}/${cls}/${app}`)).toBe(true);
+  });
+
+  it("keeps the Grafana admin password secret and exports it", () => {
+    const c = container(ev, "grafana");
+    const uploads = c.inputs.uploads as { file: string }[];
+    const index = uploads.findIndex((u) => u.file === "/run/secrets/admin_password");
+    expect(index).toBeGreaterThanOrEqual(0);
+    expect(c.secretPaths).toContain(`uploads.${index}.content`);
+    expect(envOf(c).GF_SECURITY_ADMIN_PASSWORD__FILE).toBe("/run/secrets/admin_password");
+    const exported = ev.outputs.generatedSecrets as Record<string, unknown>;
+    expect(Object.keys(exported)).toContain("grafana.admin_password");
+  });
+
+  it("uploads each generated file into the container that reads it", () => {
+    const files = (id: string) =>
+      (container(ev, id).inputs.uploads as { file: string }[]).map((u) => u.file);
+    expect(files("prometheus")).toEqual(
+      expect.arrayContaining([
+        "/etc/prometheus/prometheus.yml",
+        "/etc/prometheus/rules/homelab.yml",
+      ]),
+    );
+    expect(files("alertmanager")).toContain("/etc/alertmanager/alertmanager.yml");
+    expect(files("loki")).toContain("/etc/loki/config.yml");
+    for (const host of Object.keys(hostsOf(cfg)))
+      expect(files(`alloy-${host}`)).toContain("/etc/alloy/config.alloy");
+    expect(files("grafana").filter((f) => f.startsWith("/etc/grafana/")).length).toBeGreaterThan(2);
+  });
+
+  it("publishes on all interfaces only the catalog's declared ports, the rest on the LAN address", () => {
+    const hosts = hostsOf(cfg);
+    for (const c of containers(ev)) {
+      const labels = labelsOf(c);
+      const def = definitionOf(labels["homelab.app"]);
+      for (const p of (c.inputs.ports ?? []) as PortInput[]) {
+        if (p.ip === undefined) {
+          expect(def.ports?.some((d) => d.host === p.external && d.container === p.internal)).toBe(
+            true,
+          );
+        } else {
+          expect(p.ip).toBe(hosts[labels["homelab.host"]].address);
+        }
+        expect(p.ip).not.toBe("0.0.0.0");
+      }
+    }
+  });
+
+  it("publishes the exporters on every host's LAN address", () => {
+    for (const [host, h] of Object.entries(hostsOf(cfg))) {
+      const ports = (id: string) => (container(ev, id).inputs.ports ?? []) as PortInput[];
+      expect(ports(`node-exporter-${host}`)).toContainEqual(
+        expect.objectContaining({ external: 9100, ip: h.address }),
+      );
+      expect(ports(`cadvisor-${host}`)).toContainEqual(
+        expect.objectContaining({ external: 8081, ip: h.address }),
+      );
+    }
+  });
+});
+
+describe("remote hosts in prod", () => {
+  it("expose the socket proxy and app metrics on the LAN address only away from Prometheus", async () => {
+    const ev = await runCached("prod");
+    const hosts = hostsOf(stackConfig("prod"));
+    const home = labelsOf(container(ev, "prometheus"))["homelab.host"];
+    expect(Object.keys(hosts).length).toBeGreaterThan(1);
+    for (const [host, h] of Object.entries(hosts)) {
+      const ports = (container(ev, `socket-proxy-${host}`).inputs.ports ?? []) as PortInput[];
+      if (host === home) expect(ports).toEqual([]);
+      else
+        expect(ports).toEqual([{ internal: 2375, external: 2375, protocol: "tcp", ip: h.address }]);
+    }
+    // A remote app with metrics is scraped through its LAN port.
+    const remote = containers(ev).find((c) => {
+      const l = labelsOf(c);
+      return l["homelab.metrics.port"] !== undefined && l["homelab.host"] !== home;
+    });
+    expect(remote).toBeDefined();
+    if (remote) {
+      const l = labelsOf(remote);
+      expect(remote.inputs.ports).toContainEqual(
+        expect.objectContaining({
+          internal: Number(l["homelab.metrics.port"]),
+          ip: hosts[l["homelab.host"]].address,
+        }),
+      );
+    }
+  });
+});
+
+/** Inputs of the ObservabilityStack and every resource below it, by URN. */
+function observabilityInputs(ev: Evaluation): Map<string, string> {
+  const byUrn = new Map(ev.resources.map((r) => [r.urn, r]));
+  const inside = (urn: string | undefined): boolean => {
+    const r = urn ? byUrn.get(urn) : undefined;
+    if (!r) return false;
+    return r.type === "homelab:observability:ObservabilityStack" || inside(r.parent);
+  };
+  return new Map(
+    ev.resources.filter((r) => inside(r.urn)).map((r) => [r.urn, JSON.stringify(r.inputs)]),
+  );
+}
+
+describe("adding an app (DESIGN §7)", () => {
+  it.each([
+    [
+      "prod + plex",
+      () => runCached("prod"),
+      () =>
+        run(
+          withConfig(stackConfig("prod"), (c) => {
+            c["homelab:apps"] = { plex: { enabled: true } };
+          }),
+        ),
+    ],
+    [
+      "dev + whoami",
+      () =>
+        run(
+          withConfig(stackConfig("dev"), (c) => {
+            c["homelab:apps"] = { whoami: { enabled: false } };
+          }),
+        ),
+      () => runCached("dev"),
+    ],
+    [
+      "fixture + plex",
+      () =>
+        run(
+          withConfig(fixtureWithObservability(), (c) => {
+            c["homelab:apps"] = {};
+          }),
+        ),
+      evaluations.fixture,
+    ],
+  ])("%s changes no observability resource's inputs", async (_what, before, after) => {
+    // One evaluation at a time: Pulumi's mocks are process-global.
+    const a = await before();
+    const b = await after();
+    expect(a.error).toBeUndefined();
+    expect(b.error).toBeUndefined();
+    const appsBefore = new Set(containers(a).map((c) => c.name));
+    expect(containers(b).some((c) => !appsBefore.has(c.name))).toBe(true);
+    const ia = observabilityInputs(a);
+    const ib = observabilityInputs(b);
+    expect(ia.size).toBeGreaterThan(10);
+    expect([...ib.keys()].sort()).toEqual([...ia.keys()].sort());
+    for (const [urn, inputs] of ia) expect([urn, ib.get(urn)]).toEqual([urn, inputs]);
+  });
+});
