@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { SUDO_PRELUDE, shellQuote } from "../plan/shell";
 import type { Host } from "./host";
 
 export interface HostFileArgs {
@@ -12,25 +13,19 @@ export interface HostFileArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
-function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /** The script that writes base64 content atomically with owner and mode. */
 export function writeFileScript(
   path: string,
   base64: string,
   owner: { uid: number; gid: number },
 ): string {
-  const tmp = quote(`${path}.tmp`);
+  const tmp = shellQuote(`${path}.tmp`);
   return [
-    "set -eu",
-    'SUDO=""',
-    '[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"',
+    ...SUDO_PRELUDE,
     `printf '%s' '${base64}' | base64 -d | $SUDO tee ${tmp} >/dev/null`,
     `$SUDO chown ${owner.uid}:${owner.gid} ${tmp}`,
     `$SUDO chmod 0640 ${tmp}`,
-    `$SUDO mv ${tmp} ${quote(path)}`,
+    `$SUDO mv ${tmp} ${shellQuote(path)}`,
   ].join("\n");
 }
 
@@ -47,7 +42,7 @@ export class HostFile extends pulumi.ComponentResource {
       .apply((c) =>
         writeFileScript(args.path, Buffer.from(c, "utf8").toString("base64"), args.owner),
       );
-    const remove = `set -eu\nSUDO=""\n[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"\n$SUDO rm -f ${quote(args.path)}`;
+    const remove = [...SUDO_PRELUDE, `$SUDO rm -f ${shellQuote(args.path)}`].join("\n");
     const childOpts = { parent: this, dependsOn: args.dependsOn };
     const connection = args.host.connection;
     if (connection) {

@@ -1,12 +1,9 @@
+import { SUDO_PRELUDE, shellQuote } from "./shell";
 import type { ResolvedMount } from "./storage";
 
 /** Data-tree directories are shared by several apps, so they are group-writable (TRaSH). */
 function modeFor(m: Pick<ResolvedMount, "class">): string {
   return m.class === "data" ? "2775" : "0750";
-}
-
-function quote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
@@ -24,9 +21,7 @@ export function directoriesScript(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
       ([path, mode]) =>
-        `$SUDO install -d -m ${mode} -o ${owner.uid} -g ${owner.gid} ${quote(path)}`,
+        `$SUDO install -d -m ${mode} -o ${owner.uid} -g ${owner.gid} ${shellQuote(path)}`,
     );
-  return (
-    ["set -eu", 'SUDO=""', '[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"', ...lines].join("\n") + "\n"
-  );
+  return [...SUDO_PRELUDE, ...lines].join("\n") + "\n";
 }

@@ -1,3 +1,4 @@
+import { shellQuote } from "../shell";
 /**
  * Database dump hooks run by the BackupJob before each snapshot (DESIGN §3, §4).
  *
@@ -43,10 +44,7 @@ const DEFAULT_PORTS: Readonly<Record<DumpHookKind, number | undefined>> = {
 /** How long a Redis BGSAVE may take before the hook fails. */
 export const REDIS_SAVE_TIMEOUT_SECONDS = 600;
 
-/** POSIX single-quoting: the value reaches the command as one literal word. */
-export function shellQuote(value: string): string {
-  return `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -4,6 +4,7 @@
  * ({@link AUTHELIA_SECRET_ENV}), which the lead mounts.
  */
 import { stringify } from "yaml";
+import { shellQuote } from "../shell";
 import { definitionOf } from "../../catalog";
 import type { AppDefinition } from "../../catalog/types";
 import type { AppSpec, HomelabSpec } from "../../config/spec";
@@ -270,10 +271,6 @@ export interface BootstrapPaths {
 }
 
 const SAFE_EMAIL = /^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * Shell run as the container command when `homelab:ssoUsers` is absent (the Authelia image
