@@ -26,6 +26,9 @@ export function immichMlTag(gpu: GpuKind): string {
   }
 }
 
+/** Immich's API metrics (its default, 8081, is cAdvisor's). */
+export const IMMICH_METRICS_PORT = 8181;
+
 /** Where the Immich server reaches machine learning when both run on one host. */
 export const IMMICH_ML_PORT = 3003;
 
@@ -135,8 +138,10 @@ export const cloudApps: readonly AppDefinition[] = [
       DB_DATABASE_NAME: "immich",
       REDIS_HOSTNAME: "immich-redis",
       IMMICH_TELEMETRY_INCLUDE: "all",
+      // Off cAdvisor's 8081, which every host publishes for Prometheus.
+      IMMICH_API_METRICS_PORT: String(IMMICH_METRICS_PORT),
     },
-    metrics: { port: 8081, path: "/metrics" },
+    metrics: { port: IMMICH_METRICS_PORT, path: "/metrics" },
     tmpfs: { "/tmp": 512 },
     exceptions: { writableRoot: "not verified read-only: writes caches below its install directory" },
     memoryMb: 2048,
@@ -148,8 +153,15 @@ export const cloudApps: readonly AppDefinition[] = [
     image: { repository: "ghcr.io/immich-app/immich-machine-learning", tag: IMMICH_VERSION },
     placement: "gpu",
     gpu: "compute",
-    // Not for people: the Immich server reaches it across hosts through the proxy, LAN only.
-    route: { port: IMMICH_ML_PORT, subdomain: "immich-ml", auth: "bypass", lanOnly: true },
+    // Not for people: the Immich server on another host calls it over the LAN.
+    lanPorts: [
+      {
+        port: IMMICH_ML_PORT,
+        reason: "the Immich server runs on the data host and sends photos here for inference",
+      },
+    ],
+    // Models come from Hugging Face; a published port needs a non-internal bridge.
+    networks: ["proxy"],
     health: pythonHealth(`http://127.0.0.1:${IMMICH_ML_PORT}/ping`, 120),
     volumes: [{ class: "cache", target: "/cache" }],
     env: { MACHINE_LEARNING_CACHE_FOLDER: "/cache" },
@@ -166,6 +178,7 @@ export const cloudApps: readonly AppDefinition[] = [
     user: "owner",
     env: { POSTGRES_USER: "immich", POSTGRES_DB: "immich", POSTGRES_INITDB_ARGS: "--data-checksums" },
     secrets: [secret("password", "POSTGRES_PASSWORD", 32, true)],
+    dump: { kind: "postgres", user: "immich", passwordSecret: "password" },
     health: { test: ["CMD-SHELL", "pg_isready -U immich -d immich -h 127.0.0.1 -q"], startPeriodSeconds: 60 },
     volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
     tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
@@ -199,6 +212,7 @@ export const cloudApps: readonly AppDefinition[] = [
       ND_BASEURL: "",
     },
     metrics: { port: 4533, path: "/metrics" },
+    dump: { kind: "sqlite", database: "/navidrome/navidrome.db" },
     memoryMb: 512,
   },
 ];

@@ -88,6 +88,7 @@ export const coreApps: readonly AppDefinition[] = [
     health: { test: ["CMD", "/app/healthcheck.sh"], startPeriodSeconds: 60 },
     // configuration.yml, users.yml and the SQLite store live together on the database tier.
     volumes: [{ class: "database", target: "/config" }],
+    dump: { kind: "sqlite", database: "/config/db.sqlite3" },
     user: "owner",
     networks: ["internal", "proxy"],
     metrics: { port: 9959, path: "/metrics" },
@@ -122,6 +123,7 @@ export const coreApps: readonly AppDefinition[] = [
     command: ["redis-server", "--save", "300 1", "--appendonly", "no", "--dir", "/data"],
     health: { test: ["CMD", "redis-cli", "ping"] },
     volumes: [{ class: "database", target: "/data" }],
+    dump: { kind: "redis" },
     memoryMb: 128,
   },
   {

@@ -1,4 +1,4 @@
-import { REDIS_IMAGE, REDIS_PASSWORD_ENV, curlHealth, secret } from "./shared";
+import { REDIS_COMMAND, REDIS_HEALTH, REDIS_IMAGE, REDIS_PASSWORD_ENV, curlHealth, secret } from "./shared";
 import type { AppDefinition } from "./types";
 
 /**
@@ -88,22 +88,6 @@ export function databaseName(app: string): string {
   return app.replace(/-/g, "_");
 }
 
-/**
- * How the BackupJob dumps each database container before a snapshot (plan/backup/hooks):
- * the client kind, the user, and the generated secret of that app holding the password.
- * InfluxDB and Meilisearch have no network dump client the hooks support: their directories
- * are snapshotted as files (see the README's backup section).
- */
-export const DUMP_HOOKS: Readonly<Record<string, { kind: "postgres" | "mariadb" | "redis"; user?: string; secret: string }>> = {
-  postgres: { kind: "postgres", user: "postgres", secret: "password" },
-  mariadb: { kind: "mariadb", user: "root", secret: "password" },
-  redis: { kind: "redis", secret: "password" },
-  "immich-postgres": { kind: "postgres", user: "immich", secret: "password" },
-  "immich-redis": { kind: "redis", secret: "password" },
-  "nextcloud-redis": { kind: "redis", secret: "password" },
-  "outline-redis": { kind: "redis", secret: "password" },
-};
-
 /** Running as the owner needs a writable /tmp for the entrypoint's nss_wrapper passwd file. */
 const POSTGRES_TMPFS = { "/var/run/postgresql": 8, "/tmp": 16 } as const;
 
@@ -122,6 +106,7 @@ export const dataApps: readonly AppDefinition[] = [
     volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
     tmpfs: POSTGRES_TMPFS,
     secrets: [secret("password", "POSTGRES_PASSWORD", 32, true)],
+    dump: { kind: "postgres", user: "postgres", passwordSecret: "password" },
     memoryMb: 512,
   },
   {
@@ -140,6 +125,7 @@ export const dataApps: readonly AppDefinition[] = [
     volumes: [{ class: "database", target: "/var/lib/mysql" }],
     tmpfs: { "/run/mysqld": 8, "/tmp": 64 },
     secrets: [secret("password", "MARIADB_ROOT_PASSWORD", 32, true)],
+    dump: { kind: "mariadb", user: "root", passwordSecret: "password" },
     memoryMb: 512,
   },
   {
@@ -149,16 +135,11 @@ export const dataApps: readonly AppDefinition[] = [
     image: REDIS_IMAGE,
     internalOnly: true,
     user: "owner",
-    command: [
-      "sh",
-      "-c",
-      `exec redis-server --requirepass "$${REDIS_PASSWORD_ENV}" --appendonly yes --dir /data`,
-    ],
-    health: {
-      test: ["CMD-SHELL", `REDISCLI_AUTH="$${REDIS_PASSWORD_ENV}" redis-cli ping | grep -q PONG`],
-    },
+    command: REDIS_COMMAND,
+    health: REDIS_HEALTH,
     volumes: [{ class: "database", target: "/data" }],
     secrets: [secret("password", REDIS_PASSWORD_ENV, 32, true)],
+    dump: { kind: "redis", passwordSecret: "password" },
     memoryMb: 256,
   },
   {

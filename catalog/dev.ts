@@ -54,6 +54,7 @@ export const devApps: readonly AppDefinition[] = [
     },
     health: pythonHealth("http://127.0.0.1:5000/health"),
     volumes: [{ class: "config", target: "/mlflow" }],
+    dump: { kind: "sqlite", database: "/mlflow/mlflow.db" },
     tmpfs: { "/tmp": 256 },
     memoryMb: 1024,
   },

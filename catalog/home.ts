@@ -51,6 +51,7 @@ export const homeApps: readonly AppDefinition[] = [
     },
     health: curlHealth("http://localhost:8123/manifest.json", 120),
     volumes: [{ class: "config", target: "/config" }],
+    dump: { kind: "sqlite", database: "/config/home-assistant_v2.db" },
     capAdd: ROOT_DROP_CAPS,
     exceptions: {
       hostNetwork:

@@ -26,7 +26,8 @@ export const PLEX_TRANSCODE_DIR = "/transcode";
 /** TRaSH: files in the shared tree stay group-writable (the tree's directories are setgid 2775). */
 const DATA_UMASK = { UMASK: "002" } as const;
 
-const WRITABLE_S6 = "s6-overlay applies PUID/PGID by rewriting /etc/passwd at start (read-only mode would run as uid 911)";
+const WRITABLE_S6 =
+  "s6-overlay applies PUID/PGID by rewriting /etc/passwd at start (read-only mode would run as uid 911)";
 
 /**
  * Everything but the web client (`/web/...`) bypasses SSO on media servers: native TV and
@@ -131,7 +132,9 @@ export const mediaApps: readonly AppDefinition[] = [
   servarr("radarr", "6.4.4.10685-ls318", 7878, "Film automation", { data: "root" }),
   servarr("lidarr", "3.1.0.4875-ls42", 8686, "Music automation", { data: "root", memoryMb: 768 }),
   // An indexer manager: it never touches files, so it has no data mount.
-  servarr("prowlarr", "2.6.5.5623-ls161", 9696, "Indexer manager for the *arr apps", { memoryMb: 512 }),
+  servarr("prowlarr", "2.6.5.5623-ls161", 9696, "Indexer manager for the *arr apps", {
+    memoryMb: 512,
+  }),
   {
     name: "bazarr",
     profile: "media",
@@ -160,14 +163,24 @@ export const mediaApps: readonly AppDefinition[] = [
       auth: "one_factor",
       // Request apps on phones use the API with Seerr's own session or key.
       bypassPaths: ["^/api/v1/"],
-      dashboard: { group: "Media", icon: "jellyseerr.png", description: "Ask for a film or a series" },
+      dashboard: {
+        group: "Media",
+        icon: "jellyseerr.png",
+        description: "Ask for a film or a series",
+      },
     },
-    health: { test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:5055/api/v1/status"], startPeriodSeconds: 60 },
+    health: {
+      test: ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:5055/api/v1/status"],
+      startPeriodSeconds: 60,
+    },
     volumes: [{ class: "config", target: "/app/config" }],
     env: { LOG_LEVEL: "info" },
     secrets: [apiKey("API_KEY")],
     placement: "data",
-    exceptions: { writableRoot: "started through pnpm and Next.js, which write caches below /app and the home directory" },
+    exceptions: {
+      writableRoot:
+        "started through pnpm and Next.js, which write caches below /app and the home directory",
+    },
     memoryMb: 768,
   },
   {
@@ -181,7 +194,11 @@ export const mediaApps: readonly AppDefinition[] = [
       port: QBITTORRENT_WEBUI_PORT,
       subdomain: "qbittorrent",
       auth: "two_factor",
-      dashboard: { group: "Downloads", icon: "qbittorrent.png", description: "Torrents, only through the VPN" },
+      dashboard: {
+        group: "Downloads",
+        icon: "qbittorrent.png",
+        description: "Torrents, only through the VPN",
+      },
     },
     egress: true,
     // Exits non-zero as soon as the tunnel fails Gluetun's own connectivity checks.
@@ -196,10 +213,12 @@ export const mediaApps: readonly AppDefinition[] = [
     exceptions: {
       capAdd: {
         caps: ["NET_ADMIN", "NET_RAW"],
-        reason: "creates the WireGuard interface, routes and the iptables kill switch (legacy iptables opens raw sockets)",
+        reason:
+          "creates the WireGuard interface, routes and the iptables kill switch (legacy iptables opens raw sockets)",
       },
       devices: [{ hostPath: "/dev/net/tun", reason: "the TUN device the VPN tunnel runs on" }],
-      writableRoot: "points /etc/resolv.conf at its own DNS-over-TLS resolver so nothing leaks DNS outside the tunnel",
+      writableRoot:
+        "points /etc/resolv.conf at its own DNS-over-TLS resolver so nothing leaks DNS outside the tunnel",
     },
     memoryMb: 256,
   },

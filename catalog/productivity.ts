@@ -99,6 +99,7 @@ export const productivityApps: readonly AppDefinition[] = [
       BROWSER_WEB_URL: `http://karakeep-chrome:${KARAKEEP_CHROME_PORT}`,
     },
     secrets: [secret("nextauthSecret", "NEXTAUTH_SECRET", 48)],
+    dump: { kind: "sqlite", database: "/data/db.db" },
     exceptions: { writableRoot: "runs the web app and its workers under s6-overlay, which writes to /run" },
     memoryMb: 1024,
   },
@@ -234,6 +235,7 @@ export const productivityApps: readonly AppDefinition[] = [
     },
     // The /admin page's token: exported (secret) so the owner can open it.
     secrets: [secret("adminToken", "ADMIN_TOKEN", 48, true)],
+    dump: { kind: "sqlite", database: "/data/db.sqlite3" },
     memoryMb: 256,
   },
 ];

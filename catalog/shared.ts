@@ -45,6 +45,17 @@ export function secret(name: string, env: string, length = 32, exported = false)
 /** Redis reads its password from the shell so it never lands in the container's inputs. */
 export const REDIS_PASSWORD_ENV = "REDIS_PASSWORD";
 
+/** Redis with a password from its env, append-only persistence in /data. */
+export const REDIS_COMMAND: readonly string[] = [
+  "sh",
+  "-c",
+  `exec redis-server --requirepass "$${REDIS_PASSWORD_ENV}" --appendonly yes --dir /data`,
+];
+
+export const REDIS_HEALTH: HealthDefinition = {
+  test: ["CMD-SHELL", `REDISCLI_AUTH="$${REDIS_PASSWORD_ENV}" redis-cli ping | grep -q PONG`],
+};
+
 /**
  * A password-protected Redis dedicated to one app: a cache is not shared state, so one app's
  * FLUSHALL or key layout never touches another's. The password is the companion's own
@@ -58,16 +69,11 @@ export function redisCompanion(owner: string, profile: Profile, extra: Partial<A
     image: REDIS_IMAGE,
     user: "owner",
     internalOnly: true,
-    command: [
-      "sh",
-      "-c",
-      `exec redis-server --requirepass "$${REDIS_PASSWORD_ENV}" --appendonly yes --dir /data`,
-    ],
-    health: {
-      test: ["CMD-SHELL", `REDISCLI_AUTH="$${REDIS_PASSWORD_ENV}" redis-cli ping | grep -q PONG`],
-    },
+    command: REDIS_COMMAND,
+    health: REDIS_HEALTH,
     volumes: [{ class: "database", target: "/data" }],
     secrets: [secret("password", REDIS_PASSWORD_ENV)],
+    dump: { kind: "redis", passwordSecret: "password" },
     memoryMb: 256,
     ...extra,
   };

@@ -117,6 +117,8 @@ export interface AppDefinition {
   volumes?: readonly VolumeDefinition[];
   data?: DataMount;
   env?: Readonly<Record<string, string>>;
+  /** Replaces the image's ENTRYPOINT (e.g. an image whose entrypoint is the tool itself). */
+  entrypoint?: readonly string[];
   command?: readonly string[];
   memoryMb: number;
   cpus?: number;
@@ -151,4 +153,21 @@ export interface AppDefinition {
   requires?: readonly string[];
   /** Enabled when its profile is; `false` makes it opt-in through `homelab:apps`. */
   defaultEnabled?: boolean;
+  /**
+   * The app is (or embeds) a database the BackupJob dumps before each snapshot with the
+   * database's own client (plan/backup/hooks.ts), instead of copying live files.
+   */
+  dump?: DumpDefinition;
+}
+
+/** How the BackupJob takes a consistent copy of an app's database. */
+export interface DumpDefinition {
+  kind: "postgres" | "mariadb" | "redis" | "sqlite";
+  /** Server port when it is not the kind's default (network kinds). */
+  port?: number;
+  user?: string;
+  /** SQLite: the database file as the app sees it (a path below one of its volume targets). */
+  database?: string;
+  /** Name of one of the app's `secrets` holding the database password. */
+  passwordSecret?: string;
 }

@@ -9,6 +9,7 @@ import { NETWORKS } from "../hosts/host";
 import { toLabelList } from "../plan/labels";
 import { appUrl } from "../plan/proxy/traefik";
 import { planContainer, type ContainerPlan } from "../plan/container";
+import type { ResolvedMount } from "../plan/storage";
 
 /** A file placed into the container before it starts. */
 export interface AppFile {
@@ -36,6 +37,10 @@ export interface AppArgs {
   dependsOn?: pulumi.Input<pulumi.Resource>[];
   /** Replaces the catalog's command (e.g. a first-start bootstrap). */
   command?: string[];
+  /** Replaces the catalog's entrypoint (the image's ENTRYPOINT when neither is set). */
+  entrypoint?: string[];
+  /** Bind mounts derived from the spec by the owning component, created like catalog volumes. */
+  extraMounts?: readonly ResolvedMount[];
   /** Share another container's network namespace (`container:<name>`), e.g. behind a VPN. */
   networkMode?: pulumi.Input<string>;
 }
@@ -65,6 +70,7 @@ export class App extends pulumi.ComponentResource {
       labels: args.labels,
       uploads,
       secretEnvKeys: args.secretEnvKeys,
+      extraMounts: args.extraMounts,
     });
     this.plan = plan;
     this.url = def.route && !def.perHost ? appUrl(spec, app) : undefined;
@@ -127,6 +133,7 @@ export class App extends pulumi.ComponentResource {
         envs,
         labels: toLabelList(plan.labels),
         user: plan.user,
+        entrypoints: args.entrypoint ?? plan.entrypoint,
         command: args.command ?? plan.command,
         healthcheck: plan.health,
         volumes: [

@@ -47,13 +47,22 @@ export class MediaStack extends pulumi.ComponentResource {
     const cfg = new pulumi.Config("homelab");
 
     // Secret config only: values never pass through the spec, labels or plain outputs.
-    const secretEnv = (appName: string): pulumi.Output<string>[] => {
-      if (appName === "gluetun") {
-        const key = cfg.requireSecret("vpnPrivateKey");
-        return [pulumi.secret(pulumi.interpolate`WIREGUARD_PRIVATE_KEY=${key}`)];
-      }
-      const claim = appName === "plex" ? cfg.getSecret("plexClaim") : undefined;
-      return claim ? [pulumi.secret(pulumi.interpolate`PLEX_CLAIM=${claim}`)] : [];
+    const secretConfig: Record<string, pulumi.Output<string> | undefined> = {
+      WIREGUARD_PRIVATE_KEY: args.apps.some((a) => a.name === "gluetun")
+        ? cfg.requireSecret("vpnPrivateKey")
+        : undefined,
+      PLEX_CLAIM: cfg.getSecret("plexClaim"),
+    };
+    const secretKeysOf: Readonly<Record<string, readonly string[]>> = {
+      gluetun: ["WIREGUARD_PRIVATE_KEY"],
+      plex: ["PLEX_CLAIM"],
+    };
+    const secretEnv = (appName: string) => {
+      const keys = (secretKeysOf[appName] ?? []).filter((key) => secretConfig[key] !== undefined);
+      const entries = keys.map((key) =>
+        pulumi.secret(pulumi.interpolate`${key}=${secretConfig[key]}`),
+      );
+      return { keys, entries };
     };
 
     // The TRaSH folders (media/tv, torrents/movies, ...) exist before any app starts, so
@@ -76,15 +85,19 @@ export class MediaStack extends pulumi.ComponentResource {
 
     // Namespace owners first, so the apps that join them can reference their container.
     const ordered = [...args.apps].sort(
-      (a, b) => Number(definitionOf(a.name).networkOf !== undefined) - Number(definitionOf(b.name).networkOf !== undefined),
+      (a, b) =>
+        Number(definitionOf(a.name).networkOf !== undefined) -
+        Number(definitionOf(b.name).networkOf !== undefined),
     );
     const apps: Record<string, App> = {};
     for (const app of ordered) {
       const def = definitionFor(spec, app);
       const id = instanceId(def, app);
       const owner = def.networkOf !== undefined ? apps[def.networkOf] : undefined;
-      if (def.networkOf !== undefined && !owner) throw new Error(`${app.name} needs ${def.networkOf} (config validation enforces it)`);
+      if (def.networkOf !== undefined && !owner)
+        throw new Error(`${app.name} needs ${def.networkOf} (config validation enforces it)`);
       const plain = app.name === "gluetun" ? envList(gluetunEnv(spec)) : [];
+      const secret = secretEnv(app.name);
       apps[id] = new App(
         id,
         {
@@ -92,7 +105,8 @@ export class MediaStack extends pulumi.ComponentResource {
           app,
           definition: def,
           host: args.hosts[app.host],
-          env: [...plain, ...secretEnv(app.name)],
+          env: [...plain, ...secret.entries],
+          secretEnvKeys: secret.keys,
           dependsOn: [
             ...(owner ? [owner.container] : []),
             ...(dataTree && def.data !== undefined ? [dataTree] : []),

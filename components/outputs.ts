@@ -31,5 +31,7 @@ export function stackOutputs(spec: HomelabSpec, homelab: Homelab) {
       ),
     ),
   );
-  return { hosts, apps, urls, generatedSecrets };
+  // The restic repository password: without it no snapshot can be read (docs/backup-and-restore.md).
+  const backupPassword = pulumi.secret(homelab.backupPassword);
+  return { hosts, apps, urls, generatedSecrets, backupPassword };
 }

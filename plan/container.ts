@@ -1,7 +1,7 @@
 import type { AppDefinition, HealthDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
 import { LABELS } from "./labels";
-import { routerLabels } from "./proxy/traefik";
+import { remoteRoutePort, routerLabels } from "./proxy/traefik";
 import { appMounts, type ResolvedMount } from "./storage";
 
 /** Capabilities s6-overlay images (linuxserver.io) need to drop to PUID/PGID at start. */
@@ -42,6 +42,7 @@ export interface ContainerPlan {
   tmpfs: Record<string, string>;
   health?: HealthPlan;
   user?: string;
+  entrypoint?: string[];
   command?: string[];
   memoryMb: number;
   cpus?: number;
@@ -92,6 +93,11 @@ export interface PlanOptions {
   uploads?: boolean;
   /** Env keys the component fills from Pulumi secrets (declared for the policy pack). */
   secretEnvKeys?: readonly string[];
+  /**
+   * Bind mounts the component derives from the spec (e.g. the BackupJob's sources), on top of
+   * the catalog's volumes; created on the host like them.
+   */
+  extraMounts?: readonly ResolvedMount[];
 }
 
 const sortedUnique = (xs: Iterable<string>) => [...new Set(xs)].sort();
@@ -118,11 +124,11 @@ export function publishedPorts(
     protocol: p.protocol,
   }));
   if (def.networkOf) return ports;
-  const lan = (port: number) => {
+  const lan = (port: number, external = port) => {
     if (ports.some((p) => p.protocol === "tcp" && p.internal === port)) return;
-    ports.push({ internal: port, external: port, protocol: "tcp", ip: host.address });
+    ports.push({ internal: port, external, protocol: "tcp", ip: host.address });
   };
-  if (def.route && !host.edge && !def.perHost) lan(def.route.port);
+  if (def.route && !host.edge && !def.perHost) lan(def.route.port, remoteRoutePort(def));
   const remote = prometheusOn !== undefined && host.name !== prometheusOn;
   for (const p of def.lanPorts ?? []) if (!p.remoteOnly || remote) lan(p.port);
   if (def.metrics && remote && !def.internalOnly) lan(def.metrics.port);
@@ -143,8 +149,13 @@ export function planContainer(
   host: HostSpec,
   options: PlanOptions = {},
 ): ContainerPlan {
-  const { labels: extraLabels = {}, uploads = false, secretEnvKeys = [] } = options;
-  const mounts = appMounts(def, host, spec.storage);
+  const {
+    labels: extraLabels = {},
+    uploads = false,
+    secretEnvKeys = [],
+    extraMounts = [],
+  } = options;
+  const mounts = [...appMounts(def, host, spec.storage), ...extraMounts.map((m) => ({ ...m }))];
   const ex = def.exceptions ?? {};
   const env: Record<string, string> = { TZ: spec.timezone };
   if (def.puid) {
@@ -226,10 +237,11 @@ export function planContainer(
     tmpfs: Object.fromEntries(
       Object.entries(def.tmpfs ?? {})
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([path, mb]) => [path, `rw,noexec,nosuid,size=${mb}m`]),
+        .map(([path, mb]) => [path, `rw,nosuid,size=${mb}m`]),
     ),
     health: "none" in def.health ? undefined : health(def.health),
     user: def.user === "owner" ? `${spec.owner.uid}:${spec.owner.gid}` : undefined,
+    entrypoint: def.entrypoint ? [...def.entrypoint] : undefined,
     command: def.command ? [...def.command] : undefined,
     memoryMb: app.memoryMb,
     cpus: app.cpus,

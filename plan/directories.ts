@@ -2,7 +2,8 @@ import { SUDO_PRELUDE, shellQuote } from "./shell";
 import type { ResolvedMount } from "./storage";
 
 /** Data-tree directories are shared by several apps, so they are group-writable (TRaSH). */
-function modeFor(m: Pick<ResolvedMount, "class">): string {
+function modeFor(m: Pick<ResolvedMount, "class" | "mode">): string {
+  if (m.mode !== undefined) return m.mode;
   return m.class === "data" ? "2775" : "0750";
 }
 
@@ -12,7 +13,7 @@ function modeFor(m: Pick<ResolvedMount, "class">): string {
  * never deletes: removing an app leaves its data where it was.
  */
 export function directoriesScript(
-  dirs: readonly Pick<ResolvedMount, "source" | "class">[],
+  dirs: readonly Pick<ResolvedMount, "source" | "class" | "mode">[],
   owner: { uid: number; gid: number },
 ): string {
   const unique = new Map<string, string>();

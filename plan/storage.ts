@@ -41,6 +41,8 @@ export interface ResolvedMount {
   readOnly: boolean;
   class: StorageClass;
   tier: Tier;
+  /** Mode of the created host directory; by class when absent (plan/directories.ts). */
+  mode?: string;
 }
 
 function rootOf(

@@ -13,6 +13,17 @@ export interface StackConfig {
 
 const SECRET_PLACEHOLDER = (key: string) => `<secret ${key}>`;
 
+/** The text when it is a JSON object, undefined otherwise. */
+function jsonObject(text: string | undefined): string | undefined {
+  if (!text?.startsWith("{")) return undefined;
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === "object" && !Array.isArray(v) ? text : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function asString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
@@ -33,14 +44,15 @@ export function documentedSecrets(text: string, project: string): Record<string,
     const args = m[1];
     if (!/--secret\b/.test(args)) continue;
     const path = /--path\b/.test(args);
-    const key = args
+    const [key, example] = args
       .split(/\s+/)
       .filter((a) => a && !a.startsWith("-"))
-      .map((a) => a.replace(/^['"]|['"]$/g, ""))[0];
+      .map((a) => a.replace(/^['"]|['"]$/g, ""));
     if (!key) continue;
     const [ns, rest] = qualify(project, key).split(":", 2);
     if (!path) {
-      out[`${ns}:${rest}`] = SECRET_PLACEHOLDER(`${ns}:${rest}`);
+      // A documented JSON object example (`homelab:backupRemoteKeys`) keeps its shape offline.
+      out[`${ns}:${rest}`] = jsonObject(example) ?? SECRET_PLACEHOLDER(`${ns}:${rest}`);
       continue;
     }
     const [top, ...segments] = rest.split(".");

@@ -312,9 +312,10 @@ export function routerLabels(
  * Port an app on a non-edge host is published on, bound to that host's LAN address.
  * Convention: the route's container port, published on the same host port.
  */
-export function remoteRoutePort(_app: AppSpec, def: AppDefinition): number {
+export function remoteRoutePort(def: AppDefinition): number {
   if (!def.route) throw new Error(`app ${def.name} has no route in the catalog`);
-  return def.route.port;
+  // Privileged ports stay free on every host but the edge (80/443 belong to the proxy).
+  return def.route.port < 1024 ? 10000 + def.route.port : def.route.port;
 }
 
 /** File name of an app's remote route in {@link DYNAMIC_DIR}. */
@@ -341,7 +342,7 @@ export function remoteRoutesConfig(
   if (host.edge || !def.route) return undefined;
   const scheme = def.route.scheme ?? "http";
   const service: Record<string, unknown> = {
-    servers: [{ url: `${scheme}://${host.address}:${remoteRoutePort(app, def)}` }],
+    servers: [{ url: `${scheme}://${host.address}:${remoteRoutePort(def)}` }],
     passHostHeader: true,
   };
   if (scheme === "https") service.serversTransport = `${INSECURE_TRANSPORT}@file`;

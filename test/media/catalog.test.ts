@@ -32,12 +32,24 @@ describe("media catalog", () => {
   });
 
   it("gives every app a health check that probes the app itself", () => {
-    expect(def("sonarr").health).toMatchObject({ test: expect.arrayContaining(["http://localhost:8989/ping"]) });
-    expect(def("radarr").health).toMatchObject({ test: expect.arrayContaining(["http://localhost:7878/ping"]) });
-    expect(def("lidarr").health).toMatchObject({ test: expect.arrayContaining(["http://localhost:8686/ping"]) });
-    expect(def("prowlarr").health).toMatchObject({ test: expect.arrayContaining(["http://localhost:9696/ping"]) });
-    expect(def("jellyfin").health).toMatchObject({ test: expect.arrayContaining(["http://localhost:8096/health"]) });
-    expect(def("gluetun").health).toMatchObject({ test: ["CMD", "/gluetun-entrypoint", "healthcheck"] });
+    expect(def("sonarr").health).toMatchObject({
+      test: expect.arrayContaining(["http://localhost:8989/ping"]),
+    });
+    expect(def("radarr").health).toMatchObject({
+      test: expect.arrayContaining(["http://localhost:7878/ping"]),
+    });
+    expect(def("lidarr").health).toMatchObject({
+      test: expect.arrayContaining(["http://localhost:8686/ping"]),
+    });
+    expect(def("prowlarr").health).toMatchObject({
+      test: expect.arrayContaining(["http://localhost:9696/ping"]),
+    });
+    expect(def("jellyfin").health).toMatchObject({
+      test: expect.arrayContaining(["http://localhost:8096/health"]),
+    });
+    expect(def("gluetun").health).toMatchObject({
+      test: ["CMD", "/gluetun-entrypoint", "healthcheck"],
+    });
     // qBittorrent's check also asks Gluetun's health server through the shared namespace.
     const qbit = def("qbittorrent").health;
     expect("test" in qbit && qbit.test.join(" ")).toContain("http://127.0.0.1:9999/");
@@ -52,10 +64,13 @@ describe("media catalog", () => {
     expect(def("bazarr").data).toBe("media");
     expect(def("prowlarr").data).toBeUndefined();
     for (const d of mediaApps) {
-      for (const v of d.volumes ?? []) expect(v.target).not.toMatch(/^\/(movies|tv|music|downloads|media|data)\b/);
+      for (const v of d.volumes ?? [])
+        expect(v.target).not.toMatch(/^\/(movies|tv|music|downloads|media|data)\b/);
       // Gluetun keeps no state (its server list is built in); Seerr keeps its own path.
-      if (d.name === "seerr") expect(d.volumes).toEqual([{ class: "config", target: "/app/config" }]);
-      else if (d.name !== "gluetun") expect(d.volumes).toContainEqual({ class: "config", target: "/config" });
+      if (d.name === "seerr")
+        expect(d.volumes).toEqual([{ class: "config", target: "/app/config" }]);
+      else if (d.name !== "gluetun")
+        expect(d.volumes).toContainEqual({ class: "config", target: "/config" });
     }
   });
 
@@ -72,19 +87,34 @@ describe("media catalog", () => {
 
   it("bypasses SSO for every path but the web client", () => {
     const bypassed = (path: string) => MEDIA_API_BYPASS.some((re) => new RegExp(re).test(path));
-    for (const path of ["/Users/AuthenticateByName", "/Videos/1/stream.mkv", "/System/Info/Public", "/socket", "/web2"]) {
+    for (const path of [
+      "/Users/AuthenticateByName",
+      "/Videos/1/stream.mkv",
+      "/System/Info/Public",
+      "/socket",
+      "/web2",
+    ]) {
       expect(bypassed(path)).toBe(true);
     }
-    for (const path of ["/", "/web", "/web/", "/web/index.html"]) expect(bypassed(path)).toBe(false);
+    for (const path of ["/", "/web", "/web/", "/web/index.html"])
+      expect(bypassed(path)).toBe(false);
   });
 
   it("declares random alphanumeric API keys where the app reads one from env", () => {
     for (const name of ARR_WITH_KEY) {
       expect(def(name).secrets).toEqual([
-        { name: "apiKey", length: 32, alphanumeric: true, env: `${name.toUpperCase()}__AUTH__APIKEY`, exported: true },
+        {
+          name: "apiKey",
+          length: 32,
+          alphanumeric: true,
+          env: `${name.toUpperCase()}__AUTH__APIKEY`,
+          exported: true,
+        },
       ]);
     }
-    expect(def("seerr").secrets).toEqual([{ name: "apiKey", length: 32, alphanumeric: true, env: "API_KEY", exported: true }]);
+    expect(def("seerr").secrets).toEqual([
+      { name: "apiKey", length: 32, alphanumeric: true, env: "API_KEY", exported: true },
+    ]);
     // Bazarr ignores env for its key: a generated one would be a lie in the outputs.
     expect(def("bazarr").secrets).toBeUndefined();
   });
@@ -94,7 +124,9 @@ describe("media catalog", () => {
     expect(gluetun.requires).toEqual(["homelab:vpn", "homelab:vpnPrivateKey"]);
     expect(gluetun.exceptions?.capAdd?.caps).toContain("NET_ADMIN");
     expect(gluetun.exceptions?.capAdd?.reason).toBeTruthy();
-    expect(gluetun.exceptions?.devices).toEqual([{ hostPath: "/dev/net/tun", reason: expect.any(String) }]);
+    expect(gluetun.exceptions?.devices).toEqual([
+      { hostPath: "/dev/net/tun", reason: expect.any(String) },
+    ]);
     expect(gluetun.route).toMatchObject({ port: 8080, subdomain: "qbittorrent" });
     const qbit = def("qbittorrent");
     expect(qbit.networkOf).toBe("gluetun");

@@ -5,7 +5,16 @@ import { loadSpec } from "../../config/load";
 import { Host } from "../../hosts/host";
 import { evaluate, type Evaluation, type RegisteredResource } from "../../scripts/evaluate";
 import { DATA_TREE_DIRS } from "../../plan/storage";
-import { container, containers, envOf, labelsOf, run, runCached, stackConfig, withConfig } from "../helpers/harness";
+import {
+  container,
+  containers,
+  envOf,
+  labelsOf,
+  run,
+  runCached,
+  stackConfig,
+  withConfig,
+} from "../helpers/harness";
 
 interface Volume {
   hostPath: string;
@@ -17,8 +26,10 @@ interface DeviceRequest {
 }
 
 const volumes = (c: RegisteredResource) => (c.inputs.volumes ?? []) as Volume[];
-const devices = (c: RegisteredResource) => ((c.inputs.devices ?? []) as { hostPath: string }[]).map((d) => d.hostPath);
-const mediaContainers = (ev: Evaluation) => containers(ev).filter((c) => labelsOf(c)["homelab.profile"] === "media");
+const devices = (c: RegisteredResource) =>
+  ((c.inputs.devices ?? []) as { hostPath: string }[]).map((d) => d.hostPath);
+const mediaContainers = (ev: Evaluation) =>
+  containers(ev).filter((c) => labelsOf(c)["homelab.profile"] === "media");
 
 type HostsConfig = Record<string, Record<string, unknown>>;
 
@@ -99,14 +110,26 @@ describe("the download client behind the VPN (prod)", () => {
     const ev = await runCached("prod");
     const gluetun = container(ev, "gluetun");
     // The NAS is not the edge: the Web UI port is published on its LAN address only.
-    expect(gluetun.inputs.ports).toEqual([{ internal: 8080, external: 8080, protocol: "tcp", ip: "10.0.10.3" }]);
-    expect((gluetun.inputs.capabilities as { adds: string[] }).adds).toEqual(["NET_ADMIN", "NET_RAW"]);
+    expect(gluetun.inputs.ports).toEqual([
+      { internal: 8080, external: 8080, protocol: "tcp", ip: "10.0.10.3" },
+    ]);
+    expect((gluetun.inputs.capabilities as { adds: string[] }).adds).toEqual([
+      "NET_ADMIN",
+      "NET_RAW",
+    ]);
     expect(devices(gluetun)).toEqual(["/dev/net/tun"]);
-    const exceptions = JSON.parse(labelsOf(gluetun)["homelab.exceptions"]) as Record<string, string>;
+    const exceptions = JSON.parse(labelsOf(gluetun)["homelab.exceptions"]) as Record<
+      string,
+      string
+    >;
     expect(exceptions.capAdd).toContain("NET_ADMIN");
     expect(exceptions.devices).toContain("/dev/net/tun");
-    expect(gluetun.inputs.healthcheck).toMatchObject({ tests: ["CMD", "/gluetun-entrypoint", "healthcheck"] });
-    expect((ev.outputs.urls as Record<string, string>).gluetun).toBe("https://qbittorrent.home.example.com");
+    expect(gluetun.inputs.healthcheck).toMatchObject({
+      tests: ["CMD", "/gluetun-entrypoint", "healthcheck"],
+    });
+    expect((ev.outputs.urls as Record<string, string>).gluetun).toBe(
+      "https://qbittorrent.home.example.com",
+    );
   });
 
   it("configures the tunnel from config and keeps the private key secret", async () => {
@@ -120,7 +143,9 @@ describe("the download client behind the VPN (prod)", () => {
       FIREWALL_OUTBOUND_SUBNETS: "10.0.10.0/24,10.0.20.0/24",
     });
     expect(env.WIREGUARD_PRIVATE_KEY).toBe("<secret homelab:vpnPrivateKey>");
-    const at = (gluetun.inputs.envs as string[]).findIndex((e) => e.startsWith("WIREGUARD_PRIVATE_KEY="));
+    const at = (gluetun.inputs.envs as string[]).findIndex((e) =>
+      e.startsWith("WIREGUARD_PRIVATE_KEY="),
+    );
     expect(gluetun.secretPaths.some((p) => p === "envs" || p === `envs.${at}`)).toBe(true);
   });
 });
@@ -129,19 +154,31 @@ describe("the shared /data tree (prod)", () => {
   it("gives every importing *arr app exactly one data mount: the tree's root", async () => {
     const ev = await runCached("prod");
     for (const name of ARR) {
-      const data = volumes(container(ev, name)).filter((v) => v.hostPath.startsWith("/mnt/storage/"));
-      expect(data).toEqual([{ hostPath: "/mnt/storage/data", containerPath: "/data", readOnly: false }]);
+      const data = volumes(container(ev, name)).filter((v) =>
+        v.hostPath.startsWith("/mnt/storage/"),
+      );
+      expect(data).toEqual([
+        { hostPath: "/mnt/storage/data", containerPath: "/data", readOnly: false },
+      ]);
     }
-    const sub = (name: string) => volumes(container(ev, name)).filter((v) => v.hostPath.startsWith("/mnt/storage/"));
-    expect(sub("qbittorrent")).toEqual([{ hostPath: "/mnt/storage/data/torrents", containerPath: "/data/torrents", readOnly: false }]);
-    expect(sub("jellyfin")).toEqual([{ hostPath: "/mnt/storage/data/media", containerPath: "/data/media", readOnly: false }]);
-    expect(sub("bazarr")).toEqual([{ hostPath: "/mnt/storage/data/media", containerPath: "/data/media", readOnly: false }]);
+    const sub = (name: string) =>
+      volumes(container(ev, name)).filter((v) => v.hostPath.startsWith("/mnt/storage/"));
+    expect(sub("qbittorrent")).toEqual([
+      { hostPath: "/mnt/storage/data/torrents", containerPath: "/data/torrents", readOnly: false },
+    ]);
+    expect(sub("jellyfin")).toEqual([
+      { hostPath: "/mnt/storage/data/media", containerPath: "/data/media", readOnly: false },
+    ]);
+    expect(sub("bazarr")).toEqual([
+      { hostPath: "/mnt/storage/data/media", containerPath: "/data/media", readOnly: false },
+    ]);
   });
 
   it("has no separate movies/tv/music/downloads mounts in any container", async () => {
     const ev = await runCached("prod");
     for (const c of containers(ev)) {
-      for (const v of volumes(c)) expect(v.containerPath).not.toMatch(/^\/(movies|tv|music|books|downloads|media)(\/|$)/);
+      for (const v of volumes(c))
+        expect(v.containerPath).not.toMatch(/^\/(movies|tv|music|books|downloads|media)(\/|$)/);
     }
     // In the media stack, everything below /data is the one tree, at the same path as on the host.
     for (const c of mediaContainers(ev)) {
@@ -166,7 +203,11 @@ describe("the shared /data tree (prod)", () => {
       "sonarr",
     ]);
     for (const c of media) expect(labelsOf(c)["homelab.host"]).toBe("nas");
-    expect(volumes(container(ev, "sonarr"))).toContainEqual({ hostPath: "/mnt/ssd/config/sonarr", containerPath: "/config", readOnly: false });
+    expect(volumes(container(ev, "sonarr"))).toContainEqual({
+      hostPath: "/mnt/ssd/config/sonarr",
+      containerPath: "/config",
+      readOnly: false,
+    });
     expect(volumes(container(ev, "jellyfin"))).toContainEqual({
       hostPath: "/mnt/nvme/transcode/jellyfin",
       containerPath: "/config/cache/transcodes",
@@ -179,7 +220,8 @@ describe("the shared /data tree (prod)", () => {
     const tree = ev.resources.find((r) => r.name === "media-data-tree-mkdir");
     expect(tree).toBeDefined();
     const script = String(tree?.inputs.create);
-    for (const dir of DATA_TREE_DIRS) expect(script).toContain(`install -d -m 2775 -o 1000 -g 1000 '/mnt/storage/data${dir}'`);
+    for (const dir of DATA_TREE_DIRS)
+      expect(script).toContain(`install -d -m 2775 -o 1000 -g 1000 '/mnt/storage/data${dir}'`);
     for (const name of [...ARR, "qbittorrent", "jellyfin", "bazarr"]) {
       expect(container(ev, name).dependencies).toContain(tree?.urn);
     }
@@ -189,7 +231,13 @@ describe("the shared /data tree (prod)", () => {
 describe("API keys", () => {
   it("are seeded from secret env and exported only as secrets", async () => {
     const ev = await runCached("prod");
-    const seeded = { sonarr: "SONARR__AUTH__APIKEY", radarr: "RADARR__AUTH__APIKEY", lidarr: "LIDARR__AUTH__APIKEY", prowlarr: "PROWLARR__AUTH__APIKEY", seerr: "API_KEY" };
+    const seeded = {
+      sonarr: "SONARR__AUTH__APIKEY",
+      radarr: "RADARR__AUTH__APIKEY",
+      lidarr: "LIDARR__AUTH__APIKEY",
+      prowlarr: "PROWLARR__AUTH__APIKEY",
+      seerr: "API_KEY",
+    };
     const generated = ev.outputs.generatedSecrets as Record<string, string>;
     for (const [app, env] of Object.entries(seeded)) {
       const c = container(ev, app);
@@ -201,8 +249,16 @@ describe("API keys", () => {
       // Never in a label.
       expect(Object.values(labelsOf(c)).join("\n")).not.toContain(value);
     }
-    const random = ev.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-apiKey"));
-    expect(random.map((r) => r.name).sort()).toEqual(["lidarr-apiKey", "prowlarr-apiKey", "radarr-apiKey", "seerr-apiKey", "sonarr-apiKey"]);
+    const random = ev.resources.filter(
+      (r) => r.type === "random:index/randomPassword:RandomPassword" && r.name.endsWith("-apiKey"),
+    );
+    expect(random.map((r) => r.name).sort()).toEqual([
+      "lidarr-apiKey",
+      "prowlarr-apiKey",
+      "radarr-apiKey",
+      "seerr-apiKey",
+      "sonarr-apiKey",
+    ]);
     for (const r of random) expect(r.inputs).toMatchObject({ length: 32, special: false });
     for (const r of random) expect(r.protect).toBe(true);
   });
@@ -211,14 +267,22 @@ describe("API keys", () => {
     let isSecret: Promise<boolean[]> = Promise.resolve([]);
     const ev = await evaluate(stackConfig("prod"), () => {
       const spec = loadSpec();
-      const hosts = Object.fromEntries(spec.hosts.map((h) => [h.name, new Host(h.name, { spec: h })]));
+      const hosts = Object.fromEntries(
+        spec.hosts.map((h) => [h.name, new Host(h.name, { spec: h })]),
+      );
       const apps = spec.apps.filter((a) => definitionOf(a.name).profile === "media");
       const media = new MediaStack("media", { spec, hosts, apps });
       isSecret = Promise.all(Object.values(media.apiKeys).map((k) => pulumi.isSecret(k)));
       return { apiKeys: pulumi.all(media.apiKeys) };
     });
     expect(ev.error).toBeUndefined();
-    expect(Object.keys(ev.outputs.apiKeys as object).sort()).toEqual(["lidarr", "prowlarr", "radarr", "seerr", "sonarr"]);
+    expect(Object.keys(ev.outputs.apiKeys as object).sort()).toEqual([
+      "lidarr",
+      "prowlarr",
+      "radarr",
+      "seerr",
+      "sonarr",
+    ]);
     expect(await isSecret).toEqual([true, true, true, true, true]);
     expect(ev.resources.find((r) => r.type === "homelab:media:MediaStack")?.name).toBe("media");
   });
@@ -243,9 +307,14 @@ describe("secret config", () => {
   it("never exposes a media secret in plain container inputs", async () => {
     const ev = await runCached("prod");
     for (const c of mediaContainers(ev)) {
-      const plain = JSON.stringify({ labels: c.inputs.labels, command: c.inputs.command, healthcheck: c.inputs.healthcheck });
+      const plain = JSON.stringify({
+        labels: c.inputs.labels,
+        command: c.inputs.command,
+        healthcheck: c.inputs.healthcheck,
+      });
       expect(plain).not.toContain("<secret");
-      if (c.secretPaths.length === 0) expect(JSON.stringify(c.inputs.envs ?? [])).not.toContain("<secret");
+      if (c.secretPaths.length === 0)
+        expect(JSON.stringify(c.inputs.envs ?? [])).not.toContain("<secret");
     }
   });
 });
@@ -259,7 +328,9 @@ describe("transcode scratch on tmpfs (homelab:media.transcodeTmpfsMb)", () => {
     );
     expect(ev.error).toBeUndefined();
     const jellyfin = container(ev, "jellyfin");
-    expect(jellyfin.inputs.tmpfs).toEqual({ "/config/cache/transcodes": "rw,noexec,nosuid,size=2048m" });
+    expect(jellyfin.inputs.tmpfs).toEqual({
+      "/config/cache/transcodes": "rw,noexec,nosuid,size=2048m",
+    });
     expect(volumes(jellyfin).some((v) => v.hostPath.includes("/transcode/"))).toBe(false);
     expect(jellyfin.replaceOnChanges).toContain("tmpfs");
   });
@@ -275,6 +346,11 @@ describe("good media fixture: one NVIDIA box", () => {
       expect(c.inputs.tmpfs).toBeDefined();
     }
     expect(container(ev, "qbittorrent").inputs.networkMode).toBe("container:gluetun-container-id");
-    for (const name of ARR) expect(volumes(container(ev, name))).toContainEqual({ hostPath: "/tank/data", containerPath: "/data", readOnly: false });
+    for (const name of ARR)
+      expect(volumes(container(ev, name))).toContainEqual({
+        hostPath: "/tank/data",
+        containerPath: "/data",
+        readOnly: false,
+      });
   });
 });

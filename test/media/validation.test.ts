@@ -9,11 +9,13 @@ async function rejected(stack: Parameters<typeof run>[0]): Promise<Map<string, s
   // A bad stack registers nothing: no half-applied homelab.
   expect(ev.resources.length).toBe(0);
   const byKey = new Map<string, string>();
-  for (const i of (ev.error as ConfigError).issues) byKey.set(i.key, [byKey.get(i.key), i.message].filter(Boolean).join("\n"));
+  for (const i of (ev.error as ConfigError).issues)
+    byKey.set(i.key, [byKey.get(i.key), i.message].filter(Boolean).join("\n"));
   return byKey;
 }
 
-const prodWith = (edit: (c: Record<string, unknown>) => void) => withConfig(stackConfig("prod"), edit);
+const prodWith = (edit: (c: Record<string, unknown>) => void) =>
+  withConfig(stackConfig("prod"), edit);
 
 describe("media placement", () => {
   it("rejects the download client away from the *arr apps, naming its host key", async () => {
@@ -23,43 +25,65 @@ describe("media placement", () => {
   });
 
   it("rejects an *arr app away from the tree (prod: sonarr pinned to forge)", async () => {
-    const issues = await rejected(prodWith((c) => (c["homelab:apps"] = { sonarr: { host: "forge" } })));
+    const issues = await rejected(
+      prodWith((c) => (c["homelab:apps"] = { sonarr: { host: "forge" } })),
+    );
     expect(issues.get("homelab:apps.sonarr.host")).toMatch(/hardlinks/);
     expect([...issues.keys()]).toEqual(["homelab:apps.sonarr.host"]);
   });
 
   it("blames the pinned app even when it sorts first", async () => {
-    const issues = await rejected(prodWith((c) => (c["homelab:apps"] = { bazarr: { host: "forge" } })));
+    const issues = await rejected(
+      prodWith((c) => (c["homelab:apps"] = { bazarr: { host: "forge" } })),
+    );
     expect([...issues.keys()]).toEqual(["homelab:apps.bazarr.host"]);
   });
 
   it("keeps qBittorrent with Gluetun, blaming the one that was pinned", async () => {
-    const issues = await rejected(prodWith((c) => (c["homelab:apps"] = { gluetun: { host: "forge" } })));
+    const issues = await rejected(
+      prodWith((c) => (c["homelab:apps"] = { gluetun: { host: "forge" } })),
+    );
     expect([...issues.keys()]).toEqual(["homelab:apps.gluetun.host"]);
     expect(issues.get("homelab:apps.gluetun.host")).toMatch(/network namespace/);
   });
 
   it("needs Gluetun enabled for qBittorrent", async () => {
     const issues = await rejected("bad/media-download-client-without-gluetun.yaml");
-    expect(issues.get("homelab:apps.gluetun.enabled")).toMatch(/qbittorrent runs in its network namespace/);
+    expect(issues.get("homelab:apps.gluetun.enabled")).toMatch(
+      /qbittorrent runs in its network namespace/,
+    );
   });
 
   it("accepts the whole stack moved together", () => {
-    const all = ["bazarr", "gluetun", "jellyfin", "lidarr", "prowlarr", "qbittorrent", "radarr", "seerr", "sonarr"];
+    const all = [
+      "bazarr",
+      "gluetun",
+      "jellyfin",
+      "lidarr",
+      "prowlarr",
+      "qbittorrent",
+      "radarr",
+      "seerr",
+      "sonarr",
+    ];
     const spec = parseSpec(
       prodWith((c) => {
         (c["homelab:hosts"] as Record<string, Record<string, unknown>>).forge.memoryMb = 65536;
         c["homelab:apps"] = Object.fromEntries(all.map((name) => [name, { host: "forge" }]));
       }),
     );
-    expect(new Set(spec.apps.filter((a) => all.includes(a.name)).map((a) => a.host))).toEqual(new Set(["forge"]));
+    expect(new Set(spec.apps.filter((a) => all.includes(a.name)).map((a) => a.host))).toEqual(
+      new Set(["forge"]),
+    );
   });
 });
 
 describe("the VPN", () => {
   it("is required by the download client, naming homelab:vpn", async () => {
     const issues = await rejected("bad/media-without-vpn.yaml");
-    expect(issues.get("homelab:vpn")).toMatch(/required because gluetun and qbittorrent are enabled/);
+    expect(issues.get("homelab:vpn")).toMatch(
+      /required because gluetun and qbittorrent are enabled/,
+    );
     expect(issues.has("homelab:vpnPrivateKey")).toBe(true);
   });
 
@@ -75,7 +99,9 @@ describe("the VPN", () => {
 
   it("must not share addresses with the LAN subnets Gluetun routes around the tunnel", async () => {
     const issues = await rejected("bad/media-vpn-overlaps-lan.yaml");
-    expect(issues.get("homelab:lanCidrs")).toMatch(/10\.0\.0\.0\/8 overlaps the VPN address 10\.64\.1\.2\/32/);
+    expect(issues.get("homelab:lanCidrs")).toMatch(
+      /10\.0\.0\.0\/8 overlaps the VPN address 10\.64\.1\.2\/32/,
+    );
   });
 
   it("is not needed when the download client is off", () => {
@@ -94,7 +120,9 @@ describe("the VPN", () => {
 describe("homelab:media", () => {
   it("rejects a transcode tmpfs that does not fit the media server's memory", async () => {
     const issues = await rejected("bad/media-transcode-tmpfs-too-big.yaml");
-    expect(issues.get("homelab:media.transcodeTmpfsMb")).toMatch(/jellyfin's memory limit of 4096 MB/);
+    expect(issues.get("homelab:media.transcodeTmpfsMb")).toMatch(
+      /jellyfin's memory limit of 4096 MB/,
+    );
   });
 
   it("rejects unknown keys", async () => {

@@ -1,6 +1,7 @@
 import { definitionOf } from "../../catalog";
 import { parseSpec } from "../../config/load";
 import { LABELS } from "../../plan/labels";
+import { remoteRoutePort } from "../../plan/proxy/traefik";
 import {
   CONTAINER,
   containers,
@@ -45,7 +46,7 @@ describe.each(goodStacks())("reverse proxy over %s", (stack) => {
         expect(file).toBeDefined();
         const b64 = /printf '%s' '([A-Za-z0-9+/=]+)'/.exec(String(file?.inputs.create))?.[1] ?? "";
         const content = Buffer.from(b64, "base64").toString("utf8");
-        expect(content).toContain(`http://${host?.address}:${definitionOf(app.name).route?.port}`);
+        expect(content).toContain(`://${host?.address}:${remoteRoutePort(definitionOf(app.name))}`);
         expect(content).toContain(`${app.subdomain}.${spec.domain}`);
       }
     }

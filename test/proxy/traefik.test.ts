@@ -298,7 +298,7 @@ describe("remote routes", () => {
   it("routes a non-edge app to its published port on the host's LAN address", () => {
     const jellyfin = appNamed(spec, "jellyfin");
     const at = yamlAt(remoteRoutesConfig(spec, jellyfin, def("jellyfin")) ?? "");
-    expect(remoteRoutePort(jellyfin, def("jellyfin"))).toBe(8096);
+    expect(remoteRoutePort(def("jellyfin"))).toBe(8096);
     expect(at("http.routers.jellyfin")).toEqual({
       rule: "Host(`jellyfin.lab.example.org`)",
       entryPoints: ["websecure"],

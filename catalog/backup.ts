@@ -1,0 +1,36 @@
+/**
+ * The BackupJob's container (components/backupJob.ts): one per host, always on. Its mounts,
+ * script, crontab and secrets depend on the spec and come from plan/backup/job.ts; the entry
+ * holds what is the same everywhere.
+ */
+import { BACKUP_SCRIPT_PATH } from "../plan/backup/script";
+import type { AppDefinition } from "./types";
+
+/** Catalog name of the backup app. */
+export const BACKUP_APP = "backup";
+
+export const backupApp: AppDefinition = {
+  name: BACKUP_APP,
+  profile: "core",
+  description:
+    "Scheduled restic backups of every config and database directory of the host, with database dumps, retention and checks",
+  image: { repository: "restic/restic", tag: "0.18.0" },
+  perHost: true,
+  // The image's ENTRYPOINT is restic itself; the container runs the generated script, whose
+  // `serve` installs the dump clients, initialises the repositories and runs busybox crond.
+  entrypoint: ["/bin/sh"],
+  command: [BACKUP_SCRIPT_PATH, "serve"],
+  health: { test: ["CMD-SHELL", "pgrep crond >/dev/null || exit 1"], startPeriodSeconds: 120 },
+  // internal: the databases it dumps; proxy: remote repositories and the Alpine package index.
+  networks: ["internal", "proxy"],
+  memoryMb: 1024,
+  exceptions: {
+    capAdd: {
+      caps: ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER"],
+      reason:
+        "runs as root to read every app's directory whatever its owner (DAC_READ_SEARCH, DAC_OVERRIDE) and to restore files with their owners and modes (CHOWN, FOWNER)",
+    },
+    writableRoot:
+      "receives its script, crontab and secrets as uploads and installs database clients with apk at start",
+  },
+};

@@ -1,0 +1,193 @@
+import { ROOT_DROP_CAPS, WRITABLE_S6, pythonHealth, wgetHealth } from "./shared";
+import type { AppDefinition } from "./types";
+
+/**
+ * Infrastructure around the apps: LAN DNS with split-horizon records (Pi-hole), logs and
+ * system views (Dozzle, Glances), lazy loading (Sablier, opt-in), DuckDNS (opt-in
+ * alternative to the Cloudflare updater) and Backrest over the backup repositories.
+ */
+
+/** Where Pi-hole's dnsmasq reads the generated local records (re-read on change, no restart). */
+export const PIHOLE_HOSTS_DIR = "/etc/pihole-hosts";
+export const PIHOLE_RECORDS_FILE = "homelab.hosts";
+export const PIHOLE_WEB_PORT = 8089;
+/** The shared read-only Docker API (catalog/core socket-proxy). */
+export const SOCKET_PROXY_URL = "tcp://socket-proxy:2375";
+export const SABLIER_SOCKET_PROXY_URL = "tcp://sablier-socket-proxy:2375";
+export const SABLIER_PORT = 10000;
+
+/**
+ * Apps that may sleep until their first request when Sablier is enabled: rarely used web
+ * UIs whose start-up takes seconds. Traefik's Sablier middleware (plugin) wakes them.
+ */
+export const IDLE_ABLE: readonly string[] = ["bookstack", "heimdall", "jupyter", "mlflow", "organizr", "wordpress"];
+
+export const infraApps: readonly AppDefinition[] = [
+  {
+    name: "pihole",
+    profile: "infra",
+    description: "Pi-hole: LAN DNS with ad blocking and local records for every app",
+    image: { repository: "pihole/pihole", tag: "2025.11.1" },
+    placement: "edge",
+    route: {
+      port: PIHOLE_WEB_PORT,
+      auth: "two_factor",
+      dashboard: { group: "Infrastructure", icon: "pi-hole.png", description: "DNS and ad blocking" },
+    },
+    ports: [
+      { container: 53, host: 53, protocol: "udp", reason: "DNS for the LAN (clients query port 53/udp)" },
+      { container: 53, host: 53, protocol: "tcp", reason: "DNS over TCP for large answers and zone transfers" },
+    ],
+    health: { test: ["CMD-SHELL", "dig +short +norecurse +retry=0 @127.0.0.1 pi.hole || exit 1"], startPeriodSeconds: 60 },
+    volumes: [
+      { class: "config", target: "/etc/pihole", sub: "etc" },
+      { class: "config", target: PIHOLE_HOSTS_DIR, sub: "hosts", readOnly: true },
+    ],
+    env: {
+      PIHOLE_UID: "{{uid}}",
+      PIHOLE_GID: "{{gid}}",
+      FTLCONF_webserver_port: String(PIHOLE_WEB_PORT),
+      // Containers on a bridge see queries from the bridge gateway, not from a local net.
+      FTLCONF_dns_listeningMode: "ALL",
+      FTLCONF_dns_upstreams: "1.1.1.1;9.9.9.9",
+      // dnsmasq watches this directory: a changed records file applies without a restart.
+      FTLCONF_misc_dnsmasq_lines: `hostsdir=${PIHOLE_HOSTS_DIR}`,
+    },
+    secrets: [{ name: "adminPassword", length: 24, alphanumeric: true, env: "FTLCONF_webserver_api_password", exported: true }],
+    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE", "SYS_NICE"],
+    exceptions: { writableRoot: "FTL writes its generated dnsmasq configuration and logs below /etc and /var/log" },
+    memoryMb: 256,
+  },
+  {
+    name: "dozzle",
+    profile: "infra",
+    description: "Dozzle: live container logs of the edge host",
+    image: { repository: "amir20/dozzle", tag: "v8.14.12" },
+    placement: "edge",
+    user: "owner",
+    route: {
+      port: 8080,
+      subdomain: "logs",
+      auth: "two_factor",
+      dashboard: { group: "Infrastructure", icon: "dozzle.png", description: "Container logs" },
+    },
+    health: { test: ["CMD", "/dozzle", "healthcheck"], startPeriodSeconds: 15 },
+    // Read-only Docker API through the socket proxy; never the socket itself.
+    networks: ["proxy", "socket"],
+    env: { DOCKER_HOST: SOCKET_PROXY_URL, DOZZLE_ADDR: ":8080", DOZZLE_NO_ANALYTICS: "true" },
+    memoryMb: 128,
+  },
+  {
+    name: "glances",
+    profile: "infra",
+    description: "Glances: CPU, memory, disks, sensors and containers of the edge host",
+    image: { repository: "nicolargo/glances", tag: "4.4.1" },
+    placement: "edge",
+    route: {
+      port: 61208,
+      auth: "two_factor",
+      dashboard: { group: "Infrastructure", icon: "glances.png", description: "System resources" },
+    },
+    health: pythonHealth("http://127.0.0.1:61208/api/4/status"),
+    networks: ["proxy", "socket"],
+    env: { GLANCES_OPT: "-w", DOCKER_HOST: SOCKET_PROXY_URL },
+    exceptions: { hostPid: "lists every process of the host, not only its own" },
+    memoryMb: 256,
+  },
+  {
+    name: "sablier",
+    profile: "infra",
+    description: "Sablier: starts idle-able apps on their first request and stops them when unused (opt-in)",
+    image: { repository: "sablierapp/sablier", tag: "1.10.3" },
+    defaultEnabled: false,
+    placement: "edge",
+    user: "owner",
+    command: ["start", "--provider.name=docker"],
+    health: { test: ["CMD", "/bin/sablier", "health"], startPeriodSeconds: 15 },
+    // Traefik's plugin calls it on `proxy`; its start/stop-only socket proxy is on `internal`.
+    networks: ["internal", "proxy"],
+    env: { DOCKER_HOST: SABLIER_SOCKET_PROXY_URL },
+    memoryMb: 64,
+  },
+  {
+    name: "sablier-socket-proxy",
+    profile: "infra",
+    description: "Docker API for Sablier: list, start and stop containers, nothing else",
+    image: { repository: "lscr.io/linuxserver/socket-proxy", tag: "3.2.6" },
+    defaultEnabled: false,
+    placement: "edge",
+    health: { test: ["CMD-SHELL", "wget -q --spider http://127.0.0.1:2375/_ping || exit 1"] },
+    env: {
+      CONTAINERS: "1",
+      EVENTS: "1",
+      INFO: "1",
+      PING: "1",
+      VERSION: "1",
+      ALLOW_START: "1",
+      ALLOW_STOP: "1",
+      POST: "0",
+      EXEC: "0",
+      LOG_LEVEL: "warning",
+    },
+    // Kept off the shared `socket` network so Traefik and the dashboard cannot start or stop anything.
+    networks: ["internal"],
+    memoryMb: 64,
+    tmpfs: { "/run": 16 },
+    exceptions: {
+      hostAccess: [
+        {
+          hostPath: "/var/run/docker.sock",
+          target: "/var/run/docker.sock",
+          readOnly: true,
+          reason: "Sablier starts and stops idle apps; this proxy allows only those calls and reads",
+        },
+      ],
+    },
+    capAdd: ["CHOWN", "SETUID", "SETGID"],
+  },
+  {
+    name: "duckdns",
+    profile: "infra",
+    description: "DuckDNS updater: keeps <name>.duckdns.org on the public address (alternative to Cloudflare)",
+    image: { repository: "lscr.io/linuxserver/duckdns", tag: "af6dcae5-ls86" },
+    defaultEnabled: false,
+    placement: "edge",
+    puid: true,
+    egress: true,
+    requires: ["homelab:duckdnsToken"],
+    // SUBDOMAINS comes from homelab:apps.duckdns.env; the token is a secret file.
+    env: { FILE__TOKEN: "/run/secrets/duckdns-token", LOG_FILE: "false" },
+    health: { none: "a cron loop that calls the DuckDNS API every five minutes; no endpoint" },
+    exceptions: { writableRoot: WRITABLE_S6 },
+    memoryMb: 64,
+  },
+  {
+    name: "backrest",
+    profile: "infra",
+    description: "Backrest: browse and restore the restic backup repositories",
+    image: { repository: "ghcr.io/garethgeorge/backrest", tag: "v1.14.1" },
+    // Next to the local repositories (the backups class, HDD by default).
+    placement: "data",
+    route: {
+      port: 9898,
+      auth: "two_factor",
+      dashboard: { group: "Infrastructure", icon: "backrest.png", description: "Backups and restores" },
+    },
+    health: wgetHealth("http://127.0.0.1:9898/"),
+    volumes: [
+      { class: "config", target: "/config" },
+      { class: "database", target: "/data" },
+      { class: "cache", target: "/cache" },
+    ],
+    env: {
+      BACKREST_PORT: "0.0.0.0:9898",
+      BACKREST_CONFIG: "/config/config.json",
+      BACKREST_DATA: "/data",
+      XDG_CACHE_HOME: "/cache",
+      TMPDIR: "/tmp",
+    },
+    networks: ["proxy"],
+    tmpfs: { "/tmp": 256 },
+    memoryMb: 512,
+  },
+];

@@ -1,0 +1,128 @@
+import type { AppDefinition } from "./types";
+
+/**
+ * Remote access and intrusion prevention: WireGuard (wg-easy) into the LAN, CrowdSec reading
+ * the proxy and SSO logs, and Fail2ban as the opt-in alternative.
+ */
+
+export const WIREGUARD_PORT = 51820;
+export const WG_EASY_UI_PORT = 51821;
+/** Where Traefik's access log directory appears in the log readers. */
+export const TRAEFIK_LOGS_TARGET = "/var/log/traefik";
+export const CROWDSEC_ACQUIS_PATH = "/etc/crowdsec/acquis.d/homelab.yaml";
+
+/** What CrowdSec reads: Traefik's JSON access log, and Authelia's log through the socket proxy. */
+export function crowdsecAcquisition(socketProxyUrl: string): string {
+  return [
+    "filenames:",
+    `  - ${TRAEFIK_LOGS_TARGET}/*.log`,
+    "labels:",
+    "  type: traefik",
+    "---",
+    "source: docker",
+    "container_name:",
+    "  - authelia",
+    `docker_host: ${socketProxyUrl}`,
+    "labels:",
+    "  type: authelia",
+    "",
+  ].join("\n");
+}
+
+/** Fail2ban: ban clients that collect 401/403 answers from the proxy (failed logins, probes). */
+export const FAIL2BAN_FILES: Readonly<Record<string, string>> = {
+  "/data/filter.d/traefik-auth.conf": [
+    "[Definition]",
+    'failregex = ^.*"ClientHost":"<HOST>".*"DownstreamStatus":(401|403).*$',
+    "ignoreregex =",
+    "",
+  ].join("\n"),
+  "/data/jail.d/traefik-auth.local": [
+    "[traefik-auth]",
+    "enabled = true",
+    "filter = traefik-auth",
+    `logpath = ${TRAEFIK_LOGS_TARGET}/access.log`,
+    "chain = DOCKER-USER",
+    "action = iptables-allports[name=traefik-auth, chain=DOCKER-USER]",
+    "maxretry = 10",
+    "findtime = 10m",
+    "bantime = 1h",
+    "",
+  ].join("\n"),
+};
+
+export const securityApps: readonly AppDefinition[] = [
+  {
+    name: "wg-easy",
+    profile: "security",
+    description: "WireGuard VPN with a web UI: remote access to the LAN and every app",
+    image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.3.0" },
+    placement: "edge",
+    route: {
+      port: WG_EASY_UI_PORT,
+      subdomain: "vpn",
+      auth: "two_factor",
+      dashboard: { group: "Infrastructure", icon: "wireguard.png", description: "VPN clients" },
+    },
+    ports: [
+      {
+        container: WIREGUARD_PORT,
+        host: WIREGUARD_PORT,
+        protocol: "udp",
+        reason: "WireGuard tunnels are UDP; forward this port on the router",
+      },
+    ],
+    health: { test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${WG_EASY_UI_PORT}/`], startPeriodSeconds: 30 },
+    volumes: [{ class: "config", target: "/etc/wireguard" }],
+    env: {
+      PORT: String(WG_EASY_UI_PORT),
+      // Unattended first setup: the admin account and the endpoint clients dial.
+      INIT_ENABLED: "true",
+      INIT_USERNAME: "admin",
+      INIT_HOST: "{{domain}}",
+      INIT_PORT: String(WIREGUARD_PORT),
+    },
+    secrets: [{ name: "adminPassword", length: 24, alphanumeric: true, env: "INIT_PASSWORD", exported: true }],
+    exceptions: {
+      // The kernel's WireGuard module must be present on the host (Linux 5.6+ has it built in).
+      capAdd: { caps: ["NET_ADMIN"], reason: "creates the wg0 interface and the NAT rules that route clients into the LAN" },
+      writableRoot: "iptables keeps its lock file in /run and wg-quick writes runtime state",
+    },
+    memoryMb: 256,
+  },
+  {
+    name: "crowdsec",
+    profile: "security",
+    description: "CrowdSec: detects attacks in the Traefik and Authelia logs",
+    image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.8" },
+    placement: "edge",
+    health: { test: ["CMD", "cscli", "lapi", "status"], startPeriodSeconds: 60 },
+    volumes: [
+      { class: "config", target: "/etc/crowdsec" },
+      { class: "database", target: "/var/lib/crowdsec/data" },
+    ],
+    // Hub downloads through `proxy`; Authelia's container log through the socket proxy.
+    networks: ["proxy", "socket"],
+    env: {
+      COLLECTIONS: "crowdsecurity/traefik crowdsecurity/http-cve crowdsecurity/whitelist-good-actors LePresidente/authelia",
+    },
+    metrics: { port: 6060, path: "/metrics" },
+    memoryMb: 256,
+  },
+  {
+    name: "fail2ban",
+    profile: "security",
+    description: "Fail2ban: bans clients that fail logins at the proxy (alternative to CrowdSec)",
+    image: { repository: "crazymax/fail2ban", tag: "1.1.0" },
+    defaultEnabled: false,
+    placement: "edge",
+    health: { test: ["CMD", "fail2ban-client", "ping"], startPeriodSeconds: 30 },
+    volumes: [{ class: "config", target: "/data" }],
+    env: { F2B_LOG_TARGET: "STDOUT", F2B_DB_PURGE_AGE: "30d" },
+    exceptions: {
+      hostNetwork: "bans are firewall rules in the host's DOCKER-USER chain, which only the host namespace reaches",
+      capAdd: { caps: ["NET_ADMIN", "NET_RAW"], reason: "iptables needs both to insert and remove ban rules" },
+    },
+    memoryMb: 128,
+  },
+];

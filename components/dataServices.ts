@@ -1,0 +1,163 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { definitionOf } from "../catalog";
+import { MARIADB_IMAGE, POSTGRES_IMAGE } from "../catalog/data";
+import type { AppDefinition } from "../catalog/types";
+import type { AppSpec, HomelabSpec } from "../config/spec";
+import type { Host } from "../hosts/host";
+import { instanceId } from "../plan/container";
+import {
+  APP_PASSWORD_ENV,
+  READY_FILE,
+  connectionFor,
+  databaseEnv,
+  databaseSecretKeys,
+  mariadbInitScript,
+  postgresInitScript,
+  type DbConnection,
+} from "../plan/dataServices";
+import { App } from "./app";
+
+export interface DataServicesArgs {
+  spec: HomelabSpec;
+  hosts: Readonly<Record<string, Host>>;
+}
+
+/** What a consumer app receives: its connection env (secret) and the init to wait for. */
+export interface DatabaseHandle {
+  env: pulumi.Output<string[]>;
+  /** The env keys that carry the password. */
+  secretEnvKeys: string[];
+  dependsOn: pulumi.Resource[];
+}
+
+/** The init container of one consumer: the server's image and client, nothing else. */
+export function dbInitDefinition(consumer: string, conn: DbConnection): AppDefinition {
+  const postgres = conn.engine === "postgres";
+  return {
+    name: `${consumer}-db-init`,
+    profile: "data",
+    description: `Creates ${consumer}'s database and role in the shared ${conn.engine} (idempotent)`,
+    image: postgres ? POSTGRES_IMAGE : MARIADB_IMAGE,
+    user: "owner",
+    command: ["sh", "-c", postgres ? postgresInitScript(conn) : mariadbInitScript(conn)],
+    env: postgres ? { PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: "postgres" } : {},
+    health: { test: ["CMD", "test", "-f", READY_FILE], intervalSeconds: 30, startPeriodSeconds: 60 },
+    networks: ["internal"],
+    tmpfs: { "/tmp": 1 },
+    memoryMb: 64,
+  };
+}
+
+/** Env var of the init container that holds the server's admin password. */
+const ADMIN_PASSWORD_ENV = { postgres: "PGPASSWORD", mariadb: "MYSQL_PWD" } as const;
+
+const shared = new WeakMap<pulumi.Resource, DataServices>();
+
+/**
+ * The `data` family: shared PostgreSQL and MariaDB per host, Redis, InfluxDB, Meilisearch,
+ * and for every app of the stack that keeps its data in a shared database, its own role,
+ * database and password (see plan/dataServices for why an init container per consumer).
+ *
+ * Consumers live in other families, which are created earlier (profile order), so the
+ * component is shared per Homelab: the first family that needs it creates it, with the same
+ * name and parent every time, so its URN never depends on which family came first.
+ */
+export class DataServices extends pulumi.ComponentResource {
+  readonly apps: Readonly<Record<string, App>>;
+  private readonly databases: ReadonlyMap<string, DatabaseHandle>;
+
+  /** The one instance under `parent` (the Homelab), created on first use. */
+  static shared(args: DataServicesArgs, parent: pulumi.Resource | undefined): DataServices {
+    if (!parent) throw new Error("DataServices needs the Homelab as parent");
+    let instance = shared.get(parent);
+    if (!instance) {
+      instance = new DataServices("data", args, { parent });
+      shared.set(parent, instance);
+    }
+    return instance;
+  }
+
+  private constructor(name: string, args: DataServicesArgs, opts: pulumi.ComponentResourceOptions) {
+    super("homelab:data:DataServices", name, {}, opts);
+    const { spec, hosts } = args;
+    const apps: Record<string, App> = {};
+    for (const app of spec.apps.filter((a) => definitionOf(a.name).profile === "data")) {
+      const def = definitionOf(app.name);
+      const id = instanceId(def, app);
+      apps[id] = new App(id, { spec, app, definition: def, host: hosts[app.host] }, { parent: this });
+    }
+    this.apps = apps;
+
+    const databases = new Map<string, DatabaseHandle>();
+    for (const app of spec.apps) {
+      const conn = connectionFor(app.name);
+      if (!conn) continue;
+      const server = apps[`${conn.engine}-${app.host}`];
+      // The loader's checks (plan/dataServices dataServiceIssues) report this as config first.
+      if (!server) throw new Error(`${app.name} needs the shared ${conn.engine} on host ${app.host}`);
+      databases.set(app.name, this.consumer(spec, hosts, app, conn, server));
+    }
+    this.databases = databases;
+    this.registerOutputs({});
+  }
+
+  /** The role's password and the init container that applies it. */
+  private consumer(
+    spec: HomelabSpec,
+    hosts: Readonly<Record<string, Host>>,
+    app: AppSpec,
+    conn: DbConnection,
+    server: App,
+  ): DatabaseHandle {
+    // Protected like every generated secret: a new one would lock the app out of its data
+    // until the init re-applies it.
+    const password = new random.RandomPassword(
+      `${app.name}-db-password`,
+      { length: 32, special: false },
+      { parent: this, protect: true },
+    ).result;
+    const def = dbInitDefinition(app.name, conn);
+    const initSpec: AppSpec = {
+      name: def.name,
+      host: app.host,
+      subdomain: def.name,
+      memoryMb: def.memoryMb,
+      env: {},
+      auth: "two_factor",
+    };
+    const adminPassword = server.secrets.password;
+    const init = new App(
+      def.name,
+      {
+        spec,
+        app: initSpec,
+        definition: def,
+        host: hosts[app.host],
+        env: [
+          pulumi.secret(pulumi.interpolate`${ADMIN_PASSWORD_ENV[conn.engine]}=${adminPassword}`),
+          pulumi.secret(pulumi.interpolate`${APP_PASSWORD_ENV}=${password}`),
+        ],
+        secretEnvKeys: [ADMIN_PASSWORD_ENV[conn.engine], APP_PASSWORD_ENV],
+        dependsOn: [server.container],
+      },
+      { parent: this },
+    );
+    return {
+      env: pulumi.secret(password.apply((p) => databaseEnv(app.name, p))),
+      secretEnvKeys: databaseSecretKeys(app.name),
+      dependsOn: [init.container],
+    };
+  }
+
+  /** Connection env and init of a consumer app; undefined for apps without a shared database. */
+  database(app: string): DatabaseHandle | undefined {
+    return this.databases.get(app);
+  }
+
+  /** A single-instance data service (`meilisearch`, `redis`, `influxdb`) when it runs on `host`. */
+  service(name: string, host: string): App | undefined {
+    const app = this.apps[name];
+    return app && app.plan.labels["homelab.host"] === host ? app : undefined;
+  }
+}

@@ -1,0 +1,143 @@
+import * as pulumi from "@pulumi/pulumi";
+import { definitionOf } from "../catalog";
+import { PIHOLE_HOSTS_DIR, PIHOLE_RECORDS_FILE, SOCKET_PROXY_URL } from "../catalog/infra";
+import {
+  CROWDSEC_ACQUIS_PATH,
+  FAIL2BAN_FILES,
+  TRAEFIK_LOGS_TARGET,
+  crowdsecAcquisition,
+} from "../catalog/security";
+import { HOMEPAGE_CONFIG_DIR } from "../catalog/web";
+import { HostFile } from "../hosts/hostFile";
+import { homepageDockerConfig, homepageRemoteServices } from "../plan/homepage";
+import { localRecordsFile } from "../plan/pihole";
+import { BACKUP_APP } from "../catalog/backup";
+import { REPO_TARGET, backupMounts } from "../plan/backup/job";
+import { appMounts } from "../plan/storage";
+import type { App } from "./app";
+import type { FamilyArgs } from "./appGroup";
+import { FamilyStack, type WireContext, type WireResult, type Wiring } from "./familyStack";
+
+/** A generated file in a directory an app mounts, rewritten in place when it changes. */
+function fileBeside(ctx: WireContext, created: App, target: string, file: string, content: string): void {
+  const dir = created.plan.mounts.find((m) => m.target === target)?.source;
+  if (!dir) throw new Error(`${ctx.app.name} has no mount at ${target}`);
+  new HostFile(
+    `${ctx.app.name}-${file.replace(/\W+/g, "-")}`,
+    {
+      host: ctx.host,
+      path: `${dir}/${file}`,
+      content,
+      owner: ctx.spec.owner,
+      dependsOn: created.directories ? [created.directories] : [],
+    },
+    { parent: ctx.parent },
+  );
+}
+
+/** The log readers (CrowdSec, Fail2ban) see Traefik's access log directory, read-only. */
+function traefikLogs(ctx: WireContext): WireResult {
+  if (!ctx.spec.apps.some((a) => a.name === "traefik" && a.host === ctx.app.host)) return {};
+  const mount = appMounts(definitionOf("traefik"), ctx.host.spec, ctx.spec.storage).find(
+    (m) => m.target === TRAEFIK_LOGS_TARGET,
+  );
+  return mount ? { extraMounts: [{ ...mount, readOnly: true }] } : {};
+}
+
+/** Merges wiring results: later ones add to the lists and may replace the definition. */
+function merge(...parts: WireResult[]): WireResult {
+  return parts.reduce<WireResult>(
+    (acc, p) => ({
+      definition: p.definition ?? acc.definition,
+      env: [...(acc.env ?? []), ...(p.env ?? [])],
+      secretEnvKeys: [...(acc.secretEnvKeys ?? []), ...(p.secretEnvKeys ?? [])],
+      files: [...(acc.files ?? []), ...(p.files ?? [])],
+      extraMounts: [...(acc.extraMounts ?? []), ...(p.extraMounts ?? [])],
+      labels: { ...acc.labels, ...p.labels },
+      dependsOn: [...(acc.dependsOn ?? []), ...(p.dependsOn ?? [])],
+    }),
+    {},
+  );
+}
+
+/** Adds a capability exception (with its reason) to the definition in the context. */
+function withCaps(ctx: WireContext, caps: readonly string[], reason: string): WireResult {
+  const ex = ctx.def.exceptions ?? {};
+  const before = ex.capAdd;
+  return {
+    definition: {
+      ...ctx.def,
+      exceptions: {
+        ...ex,
+        capAdd: {
+          caps: [...(before?.caps ?? []), ...caps],
+          reason: before ? `${before.reason}; ${reason}` : reason,
+        },
+      },
+    },
+  };
+}
+
+const infraWiring: Readonly<Record<string, Wiring>> = {
+  pihole: {
+    // Split-horizon records live in a watched directory: a new app rewrites the file and
+    // dnsmasq re-reads it, with no change to the Pi-hole container.
+    after: (ctx, created) => fileBeside(ctx, created, PIHOLE_HOSTS_DIR, PIHOLE_RECORDS_FILE, localRecordsFile(ctx.spec)),
+  },
+  homepage: {
+    before: (): WireResult => ({ files: [{ path: `${HOMEPAGE_CONFIG_DIR}/docker.yaml`, content: homepageDockerConfig() }] }),
+    // Apps on other hosts are listed from a file Homepage re-reads, not by restarting it.
+    after: (ctx, created) =>
+      fileBeside(ctx, created, HOMEPAGE_CONFIG_DIR, "services.yaml", homepageRemoteServices(ctx.spec)),
+  },
+  duckdns: {
+    before: (): WireResult => ({
+      files: [{ path: "/run/secrets/duckdns-token", content: new pulumi.Config("homelab").requireSecret("duckdnsToken") }],
+    }),
+  },
+  backrest: {
+    // A UI over the local repository the BackupJob of this host writes (same directory, same mode).
+    before: (ctx): WireResult => {
+      if (!ctx.spec.apps.some((a) => a.name === BACKUP_APP && a.host === ctx.app.host)) return {};
+      const repo = backupMounts(ctx.spec, ctx.host.spec).find((m) => m.target === REPO_TARGET);
+      if (!repo) return {};
+      return merge(
+        withCaps(ctx, ["DAC_OVERRIDE"], "opens the repository the backup job writes as root"),
+        { extraMounts: [{ ...repo, target: "/repos/local" }] },
+      );
+    },
+  },
+};
+
+const securityWiring: Readonly<Record<string, Wiring>> = {
+  crowdsec: {
+    before: (ctx): WireResult =>
+      merge(
+        withCaps(ctx, ["DAC_READ_SEARCH"], "reads the proxy's log directory, owned by the homelab owner"),
+        traefikLogs(ctx),
+        { files: [{ path: CROWDSEC_ACQUIS_PATH, content: crowdsecAcquisition(SOCKET_PROXY_URL) }] },
+      ),
+  },
+  fail2ban: {
+    before: (ctx): WireResult =>
+      merge(
+        withCaps(ctx, ["DAC_READ_SEARCH"], "reads the proxy's log directory, owned by the homelab owner"),
+        traefikLogs(ctx),
+        { files: Object.entries(FAIL2BAN_FILES).map(([path, content]) => ({ path, content })) },
+      ),
+  },
+};
+
+/** Pi-hole, Dozzle, Glances, Sablier, DuckDNS, Backrest and the dashboards. */
+export function infraStack(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions): FamilyStack {
+  return new FamilyStack(name, args, opts, {
+    type: "homelab:infra:InfraStack",
+    wiring: infraWiring,
+    first: ["sablier-socket-proxy"],
+  });
+}
+
+/** WireGuard, CrowdSec and Fail2ban. */
+export function securityStack(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions): FamilyStack {
+  return new FamilyStack(name, args, opts, { type: "homelab:security:SecurityStack", wiring: securityWiring });
+}
