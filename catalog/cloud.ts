@@ -1,5 +1,12 @@
 import type { GpuKind } from "../config/spec";
-import { ROOT_DROP_CAPS, curlHealth, pythonHealth, redisCompanion, secret, wgetHealth } from "./shared";
+import {
+  ROOT_DROP_CAPS,
+  curlHealth,
+  pythonHealth,
+  redisCompanion,
+  secret,
+  wgetHealth,
+} from "./shared";
 import type { AppDefinition } from "./types";
 
 /**
@@ -13,6 +20,8 @@ import type { AppDefinition } from "./types";
 
 const NEXTCLOUD_IMAGE = { repository: "nextcloud", tag: "33.0.8-apache" } as const;
 const IMMICH_VERSION = "v2.1.0";
+/** Apache listens here instead of 80 (apacheListenFiles), which only the edge proxy publishes. */
+export const NEXTCLOUD_PORT = 8880;
 
 /** Immich ML ships one image per accelerator; the host's GPU picks the variant. */
 export function immichMlTag(gpu: GpuKind): string {
@@ -41,11 +50,15 @@ export const cloudApps: readonly AppDefinition[] = [
     placement: "data",
     // Sync clients and WebDAV cannot pass a login page; Nextcloud has its own login and 2FA.
     route: {
-      port: 80,
+      port: NEXTCLOUD_PORT,
       auth: "bypass",
-      dashboard: { group: "Cloud", icon: "nextcloud.png", description: "Files, calendars and contacts" },
+      dashboard: {
+        group: "Cloud",
+        icon: "nextcloud.png",
+        description: "Files, calendars and contacts",
+      },
     },
-    health: curlHealth("http://localhost/status.php", 180),
+    health: curlHealth(`http://localhost:${NEXTCLOUD_PORT}/status.php`, 180),
     // The whole installation (code, config, apps, user files) under one directory, as the
     // image expects: its entrypoint rsyncs the release into it on install and upgrade.
     volumes: [{ class: "config", target: "/var/www/html" }],
@@ -62,15 +75,19 @@ export const cloudApps: readonly AppDefinition[] = [
       REDIS_HOST: "nextcloud-redis",
     },
     secrets: [secret("adminPassword", "NEXTCLOUD_ADMIN_PASSWORD", 24, true)],
-    // Starts as root: rsyncs the release as www-data and Apache binds port 80, then drops.
-    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE"],
-    exceptions: { writableRoot: "the entrypoint writes PHP and Apache settings (Redis sessions, limits) at start" },
+    // Starts as root: rsyncs the release as www-data, then Apache drops to it.
+    capAdd: ROOT_DROP_CAPS,
+    exceptions: {
+      writableRoot:
+        "the entrypoint writes PHP and Apache settings (Redis sessions, limits) at start",
+    },
     memoryMb: 1024,
   },
   {
     name: "nextcloud-cron",
     profile: "cloud",
-    description: "Nextcloud background jobs every five minutes (system cron, as upstream recommends)",
+    description:
+      "Nextcloud background jobs every five minutes (system cron, as upstream recommends)",
     image: NEXTCLOUD_IMAGE,
     placement: "data",
     // The image's entrypoint skips installation for any command but Apache/FPM.
@@ -143,7 +160,9 @@ export const cloudApps: readonly AppDefinition[] = [
     },
     metrics: { port: IMMICH_METRICS_PORT, path: "/metrics" },
     tmpfs: { "/tmp": 512 },
-    exceptions: { writableRoot: "not verified read-only: writes caches below its install directory" },
+    exceptions: {
+      writableRoot: "not verified read-only: writes caches below its install directory",
+    },
     memoryMb: 2048,
   },
   {
@@ -176,10 +195,17 @@ export const cloudApps: readonly AppDefinition[] = [
     placement: "data",
     internalOnly: true,
     user: "owner",
-    env: { POSTGRES_USER: "immich", POSTGRES_DB: "immich", POSTGRES_INITDB_ARGS: "--data-checksums" },
+    env: {
+      POSTGRES_USER: "immich",
+      POSTGRES_DB: "immich",
+      POSTGRES_INITDB_ARGS: "--data-checksums",
+    },
     secrets: [secret("password", "POSTGRES_PASSWORD", 32, true)],
     dump: { kind: "postgres", user: "immich", passwordSecret: "password" },
-    health: { test: ["CMD-SHELL", "pg_isready -U immich -d immich -h 127.0.0.1 -q"], startPeriodSeconds: 60 },
+    health: {
+      test: ["CMD-SHELL", "pg_isready -U immich -d immich -h 127.0.0.1 -q"],
+      startPeriodSeconds: 60,
+    },
     volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
     tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
     memoryMb: 1024,

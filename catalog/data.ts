@@ -1,4 +1,11 @@
-import { REDIS_COMMAND, REDIS_HEALTH, REDIS_IMAGE, REDIS_PASSWORD_ENV, curlHealth, secret } from "./shared";
+import {
+  REDIS_COMMAND,
+  REDIS_HEALTH,
+  REDIS_IMAGE,
+  REDIS_PASSWORD_ENV,
+  curlHealth,
+  secret,
+} from "./shared";
 import type { AppDefinition } from "./types";
 
 /**
@@ -60,7 +67,10 @@ export const DATABASE_CONSUMERS: Readonly<Record<string, DatabaseNeed>> = {
   },
   outline: {
     engine: "postgres",
-    env: { DATABASE_URL: "postgres://{user}:{password}@{host}:{port}/{database}", PGSSLMODE: "disable" },
+    env: {
+      DATABASE_URL: "postgres://{user}:{password}@{host}:{port}/{database}",
+      PGSSLMODE: "disable",
+    },
   },
   bookstack: {
     engine: "mariadb",
@@ -102,7 +112,10 @@ export const dataApps: readonly AppDefinition[] = [
     // The image supports an arbitrary uid when it owns the data directory, which the host
     // preparation guarantees: no root entrypoint, no capabilities.
     user: "owner",
-    health: { test: ["CMD-SHELL", "pg_isready -U postgres -h 127.0.0.1 -q"], startPeriodSeconds: 60 },
+    health: {
+      test: ["CMD-SHELL", "pg_isready -U postgres -h 127.0.0.1 -q"],
+      startPeriodSeconds: 60,
+    },
     volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
     tmpfs: POSTGRES_TMPFS,
     secrets: [secret("password", "POSTGRES_PASSWORD", 32, true)],
@@ -166,7 +179,9 @@ export const dataApps: readonly AppDefinition[] = [
       { class: "config", target: "/etc/influxdb2" },
     ],
     metrics: { port: 8086, path: "/metrics" },
-    exceptions: { writableRoot: "the entrypoint writes its first-start setup marker and CLI config below $HOME" },
+    exceptions: {
+      writableRoot: "the entrypoint writes its first-start setup marker and CLI config below $HOME",
+    },
     memoryMb: 768,
   },
   {
@@ -176,7 +191,11 @@ export const dataApps: readonly AppDefinition[] = [
     image: { repository: "getmeili/meilisearch", tag: "v1.14.0" },
     internalOnly: true,
     user: "owner",
-    env: { MEILI_ENV: "production", MEILI_NO_ANALYTICS: "true", MEILI_DB_PATH: "/meili_data/data.ms" },
+    env: {
+      MEILI_ENV: "production",
+      MEILI_NO_ANALYTICS: "true",
+      MEILI_DB_PATH: "/meili_data/data.ms",
+    },
     secrets: [secret("masterKey", "MEILI_MASTER_KEY", 32, true)],
     health: curlHealth("http://127.0.0.1:7700/health"),
     volumes: [{ class: "database", target: "/meili_data" }],

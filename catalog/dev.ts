@@ -22,7 +22,9 @@ export const devApps: readonly AppDefinition[] = [
     health: { test: ["CMD", "/etc/jupyter/docker_healthcheck.py"], startPeriodSeconds: 60 },
     volumes: [{ class: "config", target: "/home/jovyan/work" }],
     secrets: [secret("token", "JUPYTER_TOKEN", 48, true)],
-    exceptions: { writableRoot: "pip/conda installs and kernel state live below $HOME and /opt/conda" },
+    exceptions: {
+      writableRoot: "pip/conda installs and kernel state live below $HOME and /opt/conda",
+    },
     memoryMb: 8192,
   },
   {
@@ -50,7 +52,11 @@ export const devApps: readonly AppDefinition[] = [
     route: {
       port: 5000,
       auth: "two_factor",
-      dashboard: { group: "Development", icon: "mlflow.png", description: "Experiments and models" },
+      dashboard: {
+        group: "Development",
+        icon: "mlflow.png",
+        description: "Experiments and models",
+      },
     },
     health: pythonHealth("http://127.0.0.1:5000/health"),
     volumes: [{ class: "config", target: "/mlflow" }],

@@ -31,7 +31,10 @@ export const gameApps: readonly AppDefinition[] = [
       },
     ],
     // ServerQuery (10011) answers inside the container; it stays unpublished.
-    health: { test: ["CMD-SHELL", `nc -z 127.0.0.1 ${teamspeakPorts.query}`], startPeriodSeconds: 30 },
+    health: {
+      test: ["CMD-SHELL", `nc -z 127.0.0.1 ${teamspeakPorts.query}`],
+      startPeriodSeconds: 30,
+    },
     volumes: [{ class: "games", target: "/var/ts3server" }],
     memoryMb: 256,
   },
@@ -49,14 +52,28 @@ export const gameApps: readonly AppDefinition[] = [
       CS2_LAN: "0",
     },
     ports: [
-      { container: cs2Ports.game, host: cs2Ports.game, protocol: "udp", reason: "CS2 game traffic (UDP)" },
+      {
+        container: cs2Ports.game,
+        host: cs2Ports.game,
+        protocol: "udp",
+        reason: "CS2 game traffic (UDP)",
+      },
       { container: cs2Ports.game, host: cs2Ports.game, protocol: "tcp", reason: "CS2 RCON (TCP)" },
-      { container: cs2Ports.tv, host: cs2Ports.tv, protocol: "udp", reason: "CSTV spectators (UDP)" },
+      {
+        container: cs2Ports.tv,
+        host: cs2Ports.tv,
+        protocol: "udp",
+        reason: "CSTV spectators (UDP)",
+      },
     ],
-    health: { none: "a Source 2 server answers only game-protocol UDP queries; no client in the image" },
+    health: {
+      none: "a Source 2 server answers only game-protocol UDP queries; no client in the image",
+    },
     // About 60 GB of game files: the NVMe tier keeps map loads short.
     volumes: [{ class: "games", target: "/home/steam/cs2-dedicated" }],
-    exceptions: { writableRoot: "SteamCMD updates itself below /home/steam/steamcmd on every start" },
+    exceptions: {
+      writableRoot: "SteamCMD updates itself below /home/steam/steamcmd on every start",
+    },
     memoryMb: 4096,
   },
 ];

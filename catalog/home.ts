@@ -47,7 +47,11 @@ export const homeApps: readonly AppDefinition[] = [
     route: {
       port: 8123,
       auth: "bypass",
-      dashboard: { group: "Home", icon: "home-assistant.png", description: "Devices and automations" },
+      dashboard: {
+        group: "Home",
+        icon: "home-assistant.png",
+        description: "Devices and automations",
+      },
     },
     health: curlHealth("http://localhost:8123/manifest.json", 120),
     volumes: [{ class: "config", target: "/config" }],
@@ -56,7 +60,10 @@ export const homeApps: readonly AppDefinition[] = [
     exceptions: {
       hostNetwork:
         "device discovery: mDNS/zeroconf, SSDP and UPnP multicast and DHCP watching only work on the host's LAN interface",
-      capAdd: { caps: ["NET_RAW"], reason: "ping and DHCP-based presence detection need raw sockets" },
+      capAdd: {
+        caps: ["NET_RAW"],
+        reason: "ping and DHCP-based presence detection need raw sockets",
+      },
       writableRoot: "s6-overlay v3 writes and runs its service scripts in /run",
     },
     memoryMb: 1024,

@@ -13,14 +13,20 @@ export const PIHOLE_RECORDS_FILE = "homelab.hosts";
 export const PIHOLE_WEB_PORT = 8089;
 /** The shared read-only Docker API (catalog/core socket-proxy). */
 export const SOCKET_PROXY_URL = "tcp://socket-proxy:2375";
-export const SABLIER_SOCKET_PROXY_URL = "tcp://sablier-socket-proxy:2375";
 export const SABLIER_PORT = 10000;
 
 /**
  * Apps that may sleep until their first request when Sablier is enabled: rarely used web
  * UIs whose start-up takes seconds. Traefik's Sablier middleware (plugin) wakes them.
  */
-export const IDLE_ABLE: readonly string[] = ["bookstack", "heimdall", "jupyter", "mlflow", "organizr", "wordpress"];
+export const IDLE_ABLE: readonly string[] = [
+  "bookstack",
+  "heimdall",
+  "jupyter",
+  "mlflow",
+  "organizr",
+  "wordpress",
+];
 
 export const infraApps: readonly AppDefinition[] = [
   {
@@ -32,13 +38,30 @@ export const infraApps: readonly AppDefinition[] = [
     route: {
       port: PIHOLE_WEB_PORT,
       auth: "two_factor",
-      dashboard: { group: "Infrastructure", icon: "pi-hole.png", description: "DNS and ad blocking" },
+      dashboard: {
+        group: "Infrastructure",
+        icon: "pi-hole.png",
+        description: "DNS and ad blocking",
+      },
     },
     ports: [
-      { container: 53, host: 53, protocol: "udp", reason: "DNS for the LAN (clients query port 53/udp)" },
-      { container: 53, host: 53, protocol: "tcp", reason: "DNS over TCP for large answers and zone transfers" },
+      {
+        container: 53,
+        host: 53,
+        protocol: "udp",
+        reason: "DNS for the LAN (clients query port 53/udp)",
+      },
+      {
+        container: 53,
+        host: 53,
+        protocol: "tcp",
+        reason: "DNS over TCP for large answers and zone transfers",
+      },
     ],
-    health: { test: ["CMD-SHELL", "dig +short +norecurse +retry=0 @127.0.0.1 pi.hole || exit 1"], startPeriodSeconds: 60 },
+    health: {
+      test: ["CMD-SHELL", "dig +short +norecurse +retry=0 @127.0.0.1 pi.hole || exit 1"],
+      startPeriodSeconds: 60,
+    },
     volumes: [
       { class: "config", target: "/etc/pihole", sub: "etc" },
       { class: "config", target: PIHOLE_HOSTS_DIR, sub: "hosts", readOnly: true },
@@ -53,9 +76,20 @@ export const infraApps: readonly AppDefinition[] = [
       // dnsmasq watches this directory: a changed records file applies without a restart.
       FTLCONF_misc_dnsmasq_lines: `hostsdir=${PIHOLE_HOSTS_DIR}`,
     },
-    secrets: [{ name: "adminPassword", length: 24, alphanumeric: true, env: "FTLCONF_webserver_api_password", exported: true }],
-    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE", "SYS_NICE"],
-    exceptions: { writableRoot: "FTL writes its generated dnsmasq configuration and logs below /etc and /var/log" },
+    secrets: [
+      {
+        name: "adminPassword",
+        length: 24,
+        alphanumeric: true,
+        env: "FTLCONF_webserver_api_password",
+        exported: true,
+      },
+    ],
+    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE"],
+    exceptions: {
+      writableRoot:
+        "FTL writes its generated dnsmasq configuration and logs below /etc and /var/log",
+    },
     memoryMb: 256,
   },
   {
@@ -97,58 +131,25 @@ export const infraApps: readonly AppDefinition[] = [
   {
     name: "sablier",
     profile: "infra",
-    description: "Sablier: starts idle-able apps on their first request and stops them when unused (opt-in)",
+    description:
+      "Sablier: starts idle-able apps on their first request and stops them when unused (opt-in)",
     image: { repository: "sablierapp/sablier", tag: "1.10.3" },
     defaultEnabled: false,
     placement: "edge",
     user: "owner",
     command: ["start", "--provider.name=docker"],
     health: { test: ["CMD", "/bin/sablier", "health"], startPeriodSeconds: 15 },
-    // Traefik's plugin calls it on `proxy`; its start/stop-only socket proxy is on `internal`.
-    networks: ["internal", "proxy"],
-    env: { DOCKER_HOST: SABLIER_SOCKET_PROXY_URL },
+    // Traefik's plugin calls it on `proxy`. Starting and stopping goes through the one socket
+    // proxy, which must allow it (ALLOW_START/ALLOW_STOP): until then Sablier only reads.
+    networks: ["proxy", "socket"],
+    env: { DOCKER_HOST: SOCKET_PROXY_URL },
     memoryMb: 64,
-  },
-  {
-    name: "sablier-socket-proxy",
-    profile: "infra",
-    description: "Docker API for Sablier: list, start and stop containers, nothing else",
-    image: { repository: "lscr.io/linuxserver/socket-proxy", tag: "3.2.6" },
-    defaultEnabled: false,
-    placement: "edge",
-    health: { test: ["CMD-SHELL", "wget -q --spider http://127.0.0.1:2375/_ping || exit 1"] },
-    env: {
-      CONTAINERS: "1",
-      EVENTS: "1",
-      INFO: "1",
-      PING: "1",
-      VERSION: "1",
-      ALLOW_START: "1",
-      ALLOW_STOP: "1",
-      POST: "0",
-      EXEC: "0",
-      LOG_LEVEL: "warning",
-    },
-    // Kept off the shared `socket` network so Traefik and the dashboard cannot start or stop anything.
-    networks: ["internal"],
-    memoryMb: 64,
-    tmpfs: { "/run": 16 },
-    exceptions: {
-      hostAccess: [
-        {
-          hostPath: "/var/run/docker.sock",
-          target: "/var/run/docker.sock",
-          readOnly: true,
-          reason: "Sablier starts and stops idle apps; this proxy allows only those calls and reads",
-        },
-      ],
-    },
-    capAdd: ["CHOWN", "SETUID", "SETGID"],
   },
   {
     name: "duckdns",
     profile: "infra",
-    description: "DuckDNS updater: keeps <name>.duckdns.org on the public address (alternative to Cloudflare)",
+    description:
+      "DuckDNS updater: keeps <name>.duckdns.org on the public address (alternative to Cloudflare)",
     image: { repository: "lscr.io/linuxserver/duckdns", tag: "af6dcae5-ls86" },
     defaultEnabled: false,
     placement: "edge",
@@ -171,7 +172,11 @@ export const infraApps: readonly AppDefinition[] = [
     route: {
       port: 9898,
       auth: "two_factor",
-      dashboard: { group: "Infrastructure", icon: "backrest.png", description: "Backups and restores" },
+      dashboard: {
+        group: "Infrastructure",
+        icon: "backrest.png",
+        description: "Backups and restores",
+      },
     },
     health: wgetHealth("http://127.0.0.1:9898/"),
     volumes: [

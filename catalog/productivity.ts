@@ -17,6 +17,8 @@ import type { AppDefinition } from "./types";
 
 export const KARAKEEP_CHROME_PORT = 9222;
 export const GITEA_SSH_PORT = 2222;
+/** Apache listens here instead of 80 (apacheListenFiles). */
+export const WORDPRESS_PORT = 8881;
 
 export const productivityApps: readonly AppDefinition[] = [
   {
@@ -100,7 +102,9 @@ export const productivityApps: readonly AppDefinition[] = [
     },
     secrets: [secret("nextauthSecret", "NEXTAUTH_SECRET", 48)],
     dump: { kind: "sqlite", database: "/data/db.db" },
-    exceptions: { writableRoot: "runs the web app and its workers under s6-overlay, which writes to /run" },
+    exceptions: {
+      writableRoot: "runs the web app and its workers under s6-overlay, which writes to /run",
+    },
     memoryMb: 1024,
   },
   {
@@ -127,7 +131,7 @@ export const productivityApps: readonly AppDefinition[] = [
     name: "gitea",
     profile: "productivity",
     description: "Gitea: Git hosting, issues and CI",
-    image: { repository: "gitea/gitea", tag: "1.24.2-rootless" },
+    image: { repository: "gitea/gitea", tag: "1.24.6-rootless" },
     user: "owner",
     // Git over HTTPS and the API authenticate with Gitea tokens; the web UI sits behind SSO.
     route: {
@@ -192,12 +196,12 @@ export const productivityApps: readonly AppDefinition[] = [
     image: { repository: "wordpress", tag: "6.8.1-apache" },
     // A blog is read by the public; /wp-admin is guarded by WordPress' own login.
     route: {
-      port: 80,
+      port: WORDPRESS_PORT,
       subdomain: "blog",
       auth: "bypass",
       dashboard: { group: "Productivity", icon: "wordpress.png", description: "Blog" },
     },
-    health: curlHealth("http://localhost/wp-includes/images/blank.gif", 90),
+    health: curlHealth(`http://localhost:${WORDPRESS_PORT}/wp-includes/images/blank.gif`, 90),
     volumes: [{ class: "config", target: "/var/www/html" }],
     networks: ["internal", "proxy"],
     env: {
@@ -205,9 +209,11 @@ export const productivityApps: readonly AppDefinition[] = [
       WORDPRESS_CONFIG_EXTRA:
         "if (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https') { $_SERVER['HTTPS'] = 'on'; }",
     },
-    // Apache starts as root to bind port 80 and copies WordPress in as www-data.
-    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE"],
-    exceptions: { writableRoot: "the entrypoint writes wp-config.php and Apache settings at start" },
+    // Apache starts as root and copies WordPress in as www-data.
+    capAdd: ROOT_DROP_CAPS,
+    exceptions: {
+      writableRoot: "the entrypoint writes wp-config.php and Apache settings at start",
+    },
     memoryMb: 512,
   },
   {

@@ -72,8 +72,13 @@ export const securityApps: readonly AppDefinition[] = [
         reason: "WireGuard tunnels are UDP; forward this port on the router",
       },
     ],
-    health: { test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${WG_EASY_UI_PORT}/`], startPeriodSeconds: 30 },
+    health: {
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${WG_EASY_UI_PORT}/`],
+      startPeriodSeconds: 30,
+    },
     volumes: [{ class: "config", target: "/etc/wireguard" }],
+    // Clients reach the LAN through the container: it must forward and mark packets.
+    sysctls: { "net.ipv4.ip_forward": "1", "net.ipv4.conf.all.src_valid_mark": "1" },
     env: {
       PORT: String(WG_EASY_UI_PORT),
       // Unattended first setup: the admin account and the endpoint clients dial.
@@ -82,10 +87,21 @@ export const securityApps: readonly AppDefinition[] = [
       INIT_HOST: "{{domain}}",
       INIT_PORT: String(WIREGUARD_PORT),
     },
-    secrets: [{ name: "adminPassword", length: 24, alphanumeric: true, env: "INIT_PASSWORD", exported: true }],
+    secrets: [
+      {
+        name: "adminPassword",
+        length: 24,
+        alphanumeric: true,
+        env: "INIT_PASSWORD",
+        exported: true,
+      },
+    ],
     exceptions: {
       // The kernel's WireGuard module must be present on the host (Linux 5.6+ has it built in).
-      capAdd: { caps: ["NET_ADMIN"], reason: "creates the wg0 interface and the NAT rules that route clients into the LAN" },
+      capAdd: {
+        caps: ["NET_ADMIN"],
+        reason: "creates the wg0 interface and the NAT rules that route clients into the LAN",
+      },
       writableRoot: "iptables keeps its lock file in /run and wg-quick writes runtime state",
     },
     memoryMb: 256,
@@ -104,7 +120,8 @@ export const securityApps: readonly AppDefinition[] = [
     // Hub downloads through `proxy`; Authelia's container log through the socket proxy.
     networks: ["proxy", "socket"],
     env: {
-      COLLECTIONS: "crowdsecurity/traefik crowdsecurity/http-cve crowdsecurity/whitelist-good-actors LePresidente/authelia",
+      COLLECTIONS:
+        "crowdsecurity/traefik crowdsecurity/http-cve crowdsecurity/whitelist-good-actors LePresidente/authelia",
     },
     metrics: { port: 6060, path: "/metrics" },
     memoryMb: 256,
@@ -120,8 +137,12 @@ export const securityApps: readonly AppDefinition[] = [
     volumes: [{ class: "config", target: "/data" }],
     env: { F2B_LOG_TARGET: "STDOUT", F2B_DB_PURGE_AGE: "30d" },
     exceptions: {
-      hostNetwork: "bans are firewall rules in the host's DOCKER-USER chain, which only the host namespace reaches",
-      capAdd: { caps: ["NET_ADMIN", "NET_RAW"], reason: "iptables needs both to insert and remove ban rules" },
+      hostNetwork:
+        "bans are firewall rules in the host's DOCKER-USER chain, which only the host namespace reaches",
+      capAdd: {
+        caps: ["NET_ADMIN", "NET_RAW"],
+        reason: "iptables needs both to insert and remove ban rules",
+      },
     },
     memoryMb: 128,
   },

@@ -42,6 +42,28 @@ export function secret(name: string, env: string, length = 32, exported = false)
   return { name, length, alphanumeric: true, env, exported: exported || undefined };
 }
 
+/**
+ * Apache (php:apache based images: Nextcloud, WordPress) on an unprivileged port: apps on a
+ * host other than the edge publish their port on the LAN, and 80/443 belong to the proxy.
+ * Uploaded over the image's defaults.
+ */
+export function apacheListenFiles(port: number): { path: string; content: string }[] {
+  return [
+    { path: "/etc/apache2/ports.conf", content: `Listen ${port}\n` },
+    {
+      path: "/etc/apache2/sites-available/000-default.conf",
+      content: [
+        `<VirtualHost *:${port}>`,
+        "  DocumentRoot /var/www/html",
+        "  ErrorLog ${APACHE_LOG_DIR}/error.log",
+        "  CustomLog ${APACHE_LOG_DIR}/access.log combined",
+        "</VirtualHost>",
+        "",
+      ].join("\n"),
+    },
+  ];
+}
+
 /** Redis reads its password from the shell so it never lands in the container's inputs. */
 export const REDIS_PASSWORD_ENV = "REDIS_PASSWORD";
 
@@ -61,7 +83,11 @@ export const REDIS_HEALTH: HealthDefinition = {
  * FLUSHALL or key layout never touches another's. The password is the companion's own
  * generated secret; the owning stack hands it to the app.
  */
-export function redisCompanion(owner: string, profile: Profile, extra: Partial<AppDefinition> = {}): AppDefinition {
+export function redisCompanion(
+  owner: string,
+  profile: Profile,
+  extra: Partial<AppDefinition> = {},
+): AppDefinition {
   return {
     name: `${owner}-redis`,
     profile,

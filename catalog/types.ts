@@ -137,6 +137,8 @@ export interface AppDefinition {
   perHost?: boolean;
   /** Placement: `edge` pins to the edge host; `data` follows the shared data tree. */
   placement?: "edge" | "data" | "gpu";
+  /** Namespaced kernel parameters (a VPN server forwards packets). */
+  sysctls?: Readonly<Record<string, string>>;
   /** Tmpfs mounts, path → size in MB. */
   tmpfs?: Readonly<Record<string, number>>;
   /** Capabilities the image needs after dropping ALL (e.g. CHOWN/SETUID for s6 images). */

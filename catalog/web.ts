@@ -66,11 +66,17 @@ export const webApps: readonly AppDefinition[] = [
       port: 5690,
       subdomain: "invite",
       auth: "bypass",
-      dashboard: { group: "Media", icon: "wizarr.png", description: "Invite people to the media server" },
+      dashboard: {
+        group: "Media",
+        icon: "wizarr.png",
+        description: "Invite people to the media server",
+      },
     },
     health: pythonHealth("http://127.0.0.1:5690/"),
     volumes: [{ class: "config", target: "/data/database" }],
-    exceptions: { writableRoot: "the entrypoint runs database migrations and writes its secret key file" },
+    exceptions: {
+      writableRoot: "the entrypoint runs database migrations and writes its secret key file",
+    },
     memoryMb: 256,
   },
 ];

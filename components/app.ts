@@ -126,6 +126,7 @@ export class App extends pulumi.ComponentResource {
         readOnly: plan.readOnlyRoot,
         tmpfs: Object.keys(plan.tmpfs).length ? plan.tmpfs : undefined,
         memory: plan.memoryMb,
+        sysctls: plan.sysctls,
         memorySwap: plan.memoryMb,
         cpus: plan.cpus !== undefined ? String(plan.cpus) : undefined,
         logDriver: "json-file",

@@ -1,10 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
-import { IMMICH_ML_PORT, immichMlTag } from "../catalog/cloud";
+import { IMMICH_ML_PORT, NEXTCLOUD_PORT, immichMlTag } from "../catalog/cloud";
+import { apacheListenFiles } from "../catalog/shared";
 import { hostByName, type AppSpec, type HomelabSpec } from "../config/spec";
 import { appUrl } from "../plan/proxy/traefik";
 import type { AppFile } from "./app";
 import type { FamilyArgs } from "./appGroup";
-import { FamilyStack, borrowMount, type WireContext, type WireResult, type Wiring } from "./familyStack";
+import {
+  FamilyStack,
+  borrowMount,
+  type WireContext,
+  type WireResult,
+  type Wiring,
+} from "./familyStack";
 
 /** Runs as www-data before Apache starts, on every start: points Nextcloud Office at Collabora. */
 export const COLLABORA_HOOK_PATH = "/docker-entrypoint-hooks.d/before-starting/50-collabora.sh";
@@ -14,7 +21,7 @@ export function collaboraHook(collaboraUrl: string): string {
   return [
     "#!/bin/sh",
     "set -eu",
-    "occ() { php /var/www/html/occ \"$@\"; }",
+    'occ() { php /var/www/html/occ "$@"; }',
     // Installed once; enabling is idempotent on every later start.
     "occ app:install richdocuments >/dev/null 2>&1 || occ app:enable richdocuments",
     `occ config:app:set richdocuments wopi_url --value='${collaboraUrl}'`,
@@ -29,7 +36,12 @@ function placedApp(spec: HomelabSpec, name: string): AppSpec | undefined {
 }
 
 /** `K=<secret of another app>` when that app exists in this family. */
-function secretEnv(ctx: WireContext, app: string, secret: string, key: string): pulumi.Output<string>[] {
+function secretEnv(
+  ctx: WireContext,
+  app: string,
+  secret: string,
+  key: string,
+): pulumi.Output<string>[] {
   const value = ctx.apps[app]?.secrets[secret];
   return value ? [pulumi.secret(pulumi.interpolate`${key}=${value}`)] : [];
 }
@@ -46,9 +58,14 @@ export function immichMlUrl(spec: HomelabSpec, server: AppSpec, ml: AppSpec): st
 const wiring: Readonly<Record<string, Wiring>> = {
   nextcloud: {
     before: (ctx): WireResult => {
-      const files: AppFile[] = [];
+      const files: AppFile[] = [...apacheListenFiles(NEXTCLOUD_PORT)];
       const collabora = placedApp(ctx.spec, "collabora");
-      if (collabora) files.push({ path: COLLABORA_HOOK_PATH, content: collaboraHook(appUrl(ctx.spec, collabora)), executable: true });
+      if (collabora)
+        files.push({
+          path: COLLABORA_HOOK_PATH,
+          content: collaboraHook(appUrl(ctx.spec, collabora)),
+          executable: true,
+        });
       const redis = ctx.apps["nextcloud-redis"];
       return {
         env: secretEnv(ctx, "nextcloud-redis", "password", "REDIS_HOST_PASSWORD"),
@@ -73,10 +90,9 @@ const wiring: Readonly<Record<string, Wiring>> = {
         false,
         "runs Nextcloud's background jobs against Nextcloud's own installation",
       );
-      return {
-        ...borrowed,
-        dependsOn: [...(nextcloud.directories ? [nextcloud.directories] : []), nextcloud.container],
-      };
+      // Only the directory must exist: until Nextcloud has installed itself, cron.php exits
+      // at once, so waiting for its container would only lengthen the chain.
+      return { ...borrowed, dependsOn: nextcloud.directories ? [nextcloud.directories] : [] };
     },
   },
   "immich-machine-learning": {
@@ -91,7 +107,9 @@ const wiring: Readonly<Record<string, Wiring>> = {
       const mlEnv = ml
         ? [`IMMICH_MACHINE_LEARNING_URL=${immichMlUrl(ctx.spec, ctx.app, ml)}`]
         : ["IMMICH_MACHINE_LEARNING_ENABLED=false"];
-      const deps = ["immich-postgres", "immich-redis"].flatMap((n) => (ctx.apps[n] ? [ctx.apps[n].container] : []));
+      const deps = ["immich-postgres", "immich-redis"].flatMap((n) =>
+        ctx.apps[n] ? [ctx.apps[n].container] : [],
+      );
       return {
         env: [
           ...mlEnv,
@@ -109,10 +127,21 @@ const wiring: Readonly<Record<string, Wiring>> = {
  * The cloud family: Nextcloud with its cron job, cache and Office integration, Collabora,
  * Immich with its own vector-enabled PostgreSQL, cache and machine learning, and Navidrome.
  */
-export function cloudStack(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions): FamilyStack {
+export function cloudStack(
+  name: string,
+  args: FamilyArgs,
+  opts: pulumi.ComponentResourceOptions,
+): FamilyStack {
   return new FamilyStack(name, args, opts, {
     type: "homelab:cloud:CloudStack",
     wiring,
-    first: ["nextcloud-redis", "immich-postgres", "immich-redis", "immich-machine-learning", "collabora", "nextcloud"],
+    first: [
+      "nextcloud-redis",
+      "immich-postgres",
+      "immich-redis",
+      "immich-machine-learning",
+      "collabora",
+      "nextcloud",
+    ],
   });
 }

@@ -42,7 +42,11 @@ export function dbInitDefinition(consumer: string, conn: DbConnection): AppDefin
     user: "owner",
     command: ["sh", "-c", postgres ? postgresInitScript(conn) : mariadbInitScript(conn)],
     env: postgres ? { PGHOST: conn.host, PGPORT: String(conn.port), PGUSER: "postgres" } : {},
-    health: { test: ["CMD", "test", "-f", READY_FILE], intervalSeconds: 30, startPeriodSeconds: 60 },
+    health: {
+      test: ["CMD", "test", "-f", READY_FILE],
+      intervalSeconds: 30,
+      startPeriodSeconds: 60,
+    },
     networks: ["internal"],
     tmpfs: { "/tmp": 1 },
     memoryMb: 64,
@@ -85,7 +89,11 @@ export class DataServices extends pulumi.ComponentResource {
     for (const app of spec.apps.filter((a) => definitionOf(a.name).profile === "data")) {
       const def = definitionOf(app.name);
       const id = instanceId(def, app);
-      apps[id] = new App(id, { spec, app, definition: def, host: hosts[app.host] }, { parent: this });
+      apps[id] = new App(
+        id,
+        { spec, app, definition: def, host: hosts[app.host] },
+        { parent: this },
+      );
     }
     this.apps = apps;
 
@@ -95,7 +103,8 @@ export class DataServices extends pulumi.ComponentResource {
       if (!conn) continue;
       const server = apps[`${conn.engine}-${app.host}`];
       // The loader's checks (plan/dataServices dataServiceIssues) report this as config first.
-      if (!server) throw new Error(`${app.name} needs the shared ${conn.engine} on host ${app.host}`);
+      if (!server)
+        throw new Error(`${app.name} needs the shared ${conn.engine} on host ${app.host}`);
       databases.set(app.name, this.consumer(spec, hosts, app, conn, server));
     }
     this.databases = databases;

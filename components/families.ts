@@ -16,10 +16,18 @@ type Factory = (
 ) => pulumi.ComponentResource & { readonly apps: Readonly<Record<string, App>> };
 
 /** Home Assistant, Node-RED and Mosquitto (its broker configuration is generated). */
-function homeStack(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions): FamilyStack {
+function homeStack(
+  name: string,
+  args: FamilyArgs,
+  opts: pulumi.ComponentResourceOptions,
+): FamilyStack {
   return new FamilyStack(name, args, opts, {
     type: "homelab:home:HomeStack",
-    wiring: { mosquitto: { before: () => ({ files: [{ path: MOSQUITTO_CONF_PATH, content: mosquittoConf() }] }) } },
+    wiring: {
+      mosquitto: {
+        before: () => ({ files: [{ path: MOSQUITTO_CONF_PATH, content: mosquittoConf() }] }),
+      },
+    },
   });
 }
 
@@ -35,7 +43,8 @@ export const SERVICE_FAMILIES: Readonly<Partial<Record<Profile, Factory>>> = {
   // Shared with the families that use its databases; see DataServices.shared.
   data: (_name, args, opts) => DataServices.shared(args, opts.parent),
   dev: (name, args, opts) => new FamilyStack(name, args, opts, { type: "homelab:dev:DevStack" }),
-  games: (name, args, opts) => new FamilyStack(name, args, opts, { type: "homelab:games:GameStack" }),
+  games: (name, args, opts) =>
+    new FamilyStack(name, args, opts, { type: "homelab:games:GameStack" }),
   security: securityStack,
   infra: infraStack,
 };

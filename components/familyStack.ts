@@ -4,12 +4,8 @@ import { DATABASE_CONSUMERS } from "../catalog/data";
 import { IDLE_ABLE } from "../catalog/infra";
 import type { AppDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
-import { ConfigError } from "../config/errors";
-import { HostDirectories } from "../hosts/directories";
 import type { Host } from "../hosts/host";
 import { instanceId } from "../plan/container";
-import { dataServiceIssues } from "../plan/dataServices";
-import { homepageLabels } from "../plan/homepage";
 import { LABELS } from "../plan/labels";
 import { appMounts, type ResolvedMount } from "../plan/storage";
 import { withTemplates } from "../plan/templates";
@@ -67,9 +63,10 @@ function sablierLabels(spec: HomelabSpec, app: AppSpec): Record<string, string> 
 }
 
 /**
- * A mount of another app's directory (its logs, its installation): declared as a host-access
- * exception with the reason, and counted in the storage-classes label so policy and backups
- * see what the container touches.
+ * A mount of another app's directory that must not be (re)created with the owner's uid and
+ * mode, unlike `extraMounts`: Nextcloud's installation belongs to www-data once installed.
+ * Declared as a host-access exception with its reason and counted in the storage-classes
+ * label; the caller waits for the owning app's directories.
  */
 export function borrowMount(
   spec: HomelabSpec,
@@ -88,22 +85,14 @@ export function borrowMount(
       ...def,
       exceptions: {
         ...ex,
-        hostAccess: [...(ex.hostAccess ?? []), { hostPath: mount.source, target, readOnly, reason }],
+        hostAccess: [
+          ...(ex.hostAccess ?? []),
+          { hostPath: mount.source, target, readOnly, reason },
+        ],
       },
     },
     labels: { [LABELS.classes]: classes.join(",") },
   };
-}
-
-/** Directories a borrowed mount needs before the container, when its owner is not at hand. */
-export function borrowedDirectories(
-  name: string,
-  spec: HomelabSpec,
-  host: Host,
-  mount: Pick<ResolvedMount, "source" | "class">,
-  parent: pulumi.Resource,
-): pulumi.Resource {
-  return new HostDirectories(name, { host, mounts: [mount], owner: spec.owner }, { parent }).done;
 }
 
 /**
@@ -114,15 +103,19 @@ export function borrowedDirectories(
 export class FamilyStack extends pulumi.ComponentResource {
   readonly apps: Readonly<Record<string, App>>;
 
-  constructor(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions, options: FamilyStackOptions) {
+  constructor(
+    name: string,
+    args: FamilyArgs,
+    opts: pulumi.ComponentResourceOptions,
+    options: FamilyStackOptions,
+  ) {
     super(options.type, name, {}, opts);
     const { spec, hosts } = args;
-    const issues = dataServiceIssues(spec);
-    if (issues.length > 0) throw new ConfigError(issues);
-
     const first = options.first ?? [];
     const rank = (a: AppSpec) => (first.includes(a.name) ? first.indexOf(a.name) : first.length);
-    const ordered = [...args.apps].sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name));
+    const ordered = [...args.apps].sort(
+      (a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name),
+    );
     const data = () => DataServices.shared({ spec, hosts }, opts.parent);
 
     const apps: Record<string, App> = {};
@@ -148,7 +141,10 @@ export class FamilyStack extends pulumi.ComponentResource {
           secretEnvKeys: [...(db?.secretEnvKeys ?? []), ...(extra.secretEnvKeys ?? [])],
           files: extra.files,
           extraMounts: extra.extraMounts,
-          labels: { ...homepageLabels(spec, app, def), ...sablierLabels(spec, app), ...extra.labels },
+          labels: {
+            ...sablierLabels(spec, app),
+            ...extra.labels,
+          },
           dependsOn: [...(db?.dependsOn ?? []), ...(extra.dependsOn ?? [])],
         },
         { parent: this },

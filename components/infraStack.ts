@@ -19,7 +19,13 @@ import type { FamilyArgs } from "./appGroup";
 import { FamilyStack, type WireContext, type WireResult, type Wiring } from "./familyStack";
 
 /** A generated file in a directory an app mounts, rewritten in place when it changes. */
-function fileBeside(ctx: WireContext, created: App, target: string, file: string, content: string): void {
+function fileBeside(
+  ctx: WireContext,
+  created: App,
+  target: string,
+  file: string,
+  content: string,
+): void {
   const dir = created.plan.mounts.find((m) => m.target === target)?.source;
   if (!dir) throw new Error(`${ctx.app.name} has no mount at ${target}`);
   new HostFile(
@@ -82,17 +88,31 @@ const infraWiring: Readonly<Record<string, Wiring>> = {
   pihole: {
     // Split-horizon records live in a watched directory: a new app rewrites the file and
     // dnsmasq re-reads it, with no change to the Pi-hole container.
-    after: (ctx, created) => fileBeside(ctx, created, PIHOLE_HOSTS_DIR, PIHOLE_RECORDS_FILE, localRecordsFile(ctx.spec)),
+    after: (ctx, created) =>
+      fileBeside(ctx, created, PIHOLE_HOSTS_DIR, PIHOLE_RECORDS_FILE, localRecordsFile(ctx.spec)),
   },
   homepage: {
-    before: (): WireResult => ({ files: [{ path: `${HOMEPAGE_CONFIG_DIR}/docker.yaml`, content: homepageDockerConfig() }] }),
+    before: (): WireResult => ({
+      files: [{ path: `${HOMEPAGE_CONFIG_DIR}/docker.yaml`, content: homepageDockerConfig() }],
+    }),
     // Apps on other hosts are listed from a file Homepage re-reads, not by restarting it.
     after: (ctx, created) =>
-      fileBeside(ctx, created, HOMEPAGE_CONFIG_DIR, "services.yaml", homepageRemoteServices(ctx.spec)),
+      fileBeside(
+        ctx,
+        created,
+        HOMEPAGE_CONFIG_DIR,
+        "services.yaml",
+        homepageRemoteServices(ctx.spec),
+      ),
   },
   duckdns: {
     before: (): WireResult => ({
-      files: [{ path: "/run/secrets/duckdns-token", content: new pulumi.Config("homelab").requireSecret("duckdnsToken") }],
+      files: [
+        {
+          path: "/run/secrets/duckdns-token",
+          content: new pulumi.Config("homelab").requireSecret("duckdnsToken"),
+        },
+      ],
     }),
   },
   backrest: {
@@ -113,7 +133,11 @@ const securityWiring: Readonly<Record<string, Wiring>> = {
   crowdsec: {
     before: (ctx): WireResult =>
       merge(
-        withCaps(ctx, ["DAC_READ_SEARCH"], "reads the proxy's log directory, owned by the homelab owner"),
+        withCaps(
+          ctx,
+          ["DAC_READ_SEARCH"],
+          "reads the proxy's log directory, owned by the homelab owner",
+        ),
         traefikLogs(ctx),
         { files: [{ path: CROWDSEC_ACQUIS_PATH, content: crowdsecAcquisition(SOCKET_PROXY_URL) }] },
       ),
@@ -121,7 +145,11 @@ const securityWiring: Readonly<Record<string, Wiring>> = {
   fail2ban: {
     before: (ctx): WireResult =>
       merge(
-        withCaps(ctx, ["DAC_READ_SEARCH"], "reads the proxy's log directory, owned by the homelab owner"),
+        withCaps(
+          ctx,
+          ["DAC_READ_SEARCH"],
+          "reads the proxy's log directory, owned by the homelab owner",
+        ),
         traefikLogs(ctx),
         { files: Object.entries(FAIL2BAN_FILES).map(([path, content]) => ({ path, content })) },
       ),
@@ -129,15 +157,25 @@ const securityWiring: Readonly<Record<string, Wiring>> = {
 };
 
 /** Pi-hole, Dozzle, Glances, Sablier, DuckDNS, Backrest and the dashboards. */
-export function infraStack(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions): FamilyStack {
+export function infraStack(
+  name: string,
+  args: FamilyArgs,
+  opts: pulumi.ComponentResourceOptions,
+): FamilyStack {
   return new FamilyStack(name, args, opts, {
     type: "homelab:infra:InfraStack",
     wiring: infraWiring,
-    first: ["sablier-socket-proxy"],
   });
 }
 
 /** WireGuard, CrowdSec and Fail2ban. */
-export function securityStack(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions): FamilyStack {
-  return new FamilyStack(name, args, opts, { type: "homelab:security:SecurityStack", wiring: securityWiring });
+export function securityStack(
+  name: string,
+  args: FamilyArgs,
+  opts: pulumi.ComponentResourceOptions,
+): FamilyStack {
+  return new FamilyStack(name, args, opts, {
+    type: "homelab:security:SecurityStack",
+    wiring: securityWiring,
+  });
 }

@@ -1,15 +1,22 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { WORDPRESS_PORT } from "../catalog/productivity";
+import { apacheListenFiles } from "../catalog/shared";
 import type { FamilyArgs } from "./appGroup";
 import { FamilyStack, type WireContext, type WireResult, type Wiring } from "./familyStack";
 
 /** A random key in an exact encoding (hex, base64), which RandomPassword cannot produce. */
 function randomBytes(ctx: WireContext, name: string, length: number): random.RandomBytes {
   // Protected: these keys encrypt data the app already stored.
-  return new random.RandomBytes(`${ctx.app.name}-${name}`, { length }, { parent: ctx.parent, protect: true });
+  return new random.RandomBytes(
+    `${ctx.app.name}-${name}`,
+    { length },
+    { parent: ctx.parent, protect: true },
+  );
 }
 
 const wiring: Readonly<Record<string, Wiring>> = {
+  wordpress: { before: (): WireResult => ({ files: apacheListenFiles(WORDPRESS_PORT) }) },
   outline: {
     before: (ctx): WireResult => {
       // Outline wants exactly 32 bytes, hex-encoded.
@@ -19,7 +26,13 @@ const wiring: Readonly<Record<string, Wiring>> = {
       return {
         env: [
           pulumi.secret(pulumi.interpolate`SECRET_KEY=${secretKey}`),
-          ...(redisPassword ? [pulumi.secret(pulumi.interpolate`REDIS_URL=redis://:${redisPassword}@outline-redis:6379`)] : []),
+          ...(redisPassword
+            ? [
+                pulumi.secret(
+                  pulumi.interpolate`REDIS_URL=redis://:${redisPassword}@outline-redis:6379`,
+                ),
+              ]
+            : []),
         ],
         secretEnvKeys: ["REDIS_URL", "SECRET_KEY"],
         dependsOn: redis ? [redis.container] : [],
@@ -30,7 +43,10 @@ const wiring: Readonly<Record<string, Wiring>> = {
     // Laravel's APP_KEY: `base64:` and 32 random bytes.
     before: (ctx): WireResult => {
       const key = randomBytes(ctx, "app-key", 32).base64;
-      return { env: [pulumi.secret(pulumi.interpolate`APP_KEY=base64:${key}`)], secretEnvKeys: ["APP_KEY"] };
+      return {
+        env: [pulumi.secret(pulumi.interpolate`APP_KEY=base64:${key}`)],
+        secretEnvKeys: ["APP_KEY"],
+      };
     },
   },
   karakeep: {
@@ -42,7 +58,10 @@ const wiring: Readonly<Record<string, Wiring>> = {
       const key = meili?.secrets.masterKey;
       return {
         env: key
-          ? ["MEILI_ADDR=http://meilisearch:7700", pulumi.secret(pulumi.interpolate`MEILI_MASTER_KEY=${key}`)]
+          ? [
+              "MEILI_ADDR=http://meilisearch:7700",
+              pulumi.secret(pulumi.interpolate`MEILI_MASTER_KEY=${key}`),
+            ]
           : [],
         secretEnvKeys: key ? ["MEILI_MASTER_KEY"] : [],
         dependsOn: [...(meili ? [meili.container] : []), ...(chrome ? [chrome.container] : [])],
@@ -52,7 +71,11 @@ const wiring: Readonly<Record<string, Wiring>> = {
 };
 
 /** n8n, Outline, KaraKeep, Gitea, BookStack, WordPress and Vaultwarden. */
-export function productivityStack(name: string, args: FamilyArgs, opts: pulumi.ComponentResourceOptions): FamilyStack {
+export function productivityStack(
+  name: string,
+  args: FamilyArgs,
+  opts: pulumi.ComponentResourceOptions,
+): FamilyStack {
   return new FamilyStack(name, args, opts, {
     type: "homelab:productivity:ProductivityStack",
     wiring,

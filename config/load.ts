@@ -3,6 +3,7 @@ import { z } from "zod";
 import { CATALOG } from "../catalog";
 import type { AppDefinition } from "../catalog/types";
 import { prometheusHost, publishedPorts } from "../plan/container";
+import { dataServiceIssues } from "../plan/dataServices";
 import { defaultHost } from "../plan/placement";
 import { resolveTier } from "../plan/storage";
 import { ConfigError, type ConfigIssue, keyOf } from "./errors";
@@ -516,7 +517,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
     }
   }
   if (issues.length > 0) throw new ConfigError(issues);
-  return deepFreeze({
+  const spec: HomelabSpec = {
     project: input.project,
     stack: input.stack,
     domain,
@@ -547,7 +548,11 @@ export function parseSpec(input: StackInput): HomelabSpec {
       logRetentionDays: raw.observability?.logRetentionDays ?? 14,
     },
     secretsPresent: [...present].sort(),
-  });
+  };
+  // Checks that need the placed apps: database servers next to their consumers.
+  const late = dataServiceIssues(spec);
+  if (late.length > 0) throw new ConfigError(late);
+  return deepFreeze(spec);
 }
 
 /** Reads the running stack's configuration through Pulumi. */

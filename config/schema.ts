@@ -65,11 +65,9 @@ const repository = z.union([
 export const keySchemas = {
   domain: fqdn,
   mode: z.enum(["domain", "localhost"]),
-  timezone: z
-    .string()
-    .regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, {
-      message: "must be an IANA zone such as Europe/Berlin",
-    }),
+  timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, {
+    message: "must be an IANA zone such as Europe/Berlin",
+  }),
   owner: z.strictObject({ uid: z.int().min(0), gid: z.int().min(0) }),
   lanCidrs: z
     .array(
@@ -150,5 +148,6 @@ export const SECRET_KEYS = [
   "smtpPassword",
   "plexClaim",
   "alertingSecret",
+  "duckdnsToken",
 ] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];

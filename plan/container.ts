@@ -1,6 +1,7 @@
 import type { AppDefinition, HealthDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
 import { LABELS } from "./labels";
+import { homepageLabels } from "./homepage";
 import { remoteRoutePort, routerLabels } from "./proxy/traefik";
 import { appMounts, type ResolvedMount } from "./storage";
 
@@ -46,6 +47,7 @@ export interface ContainerPlan {
   command?: string[];
   memoryMb: number;
   cpus?: number;
+  sysctls?: Record<string, string>;
   gpu: { devices: string[]; groupAdds: string[]; nvidia: boolean };
   privileged: boolean;
   networkMode?: "host";
@@ -209,6 +211,7 @@ export function planContainer(
     ...(def.internalOnly ? { [LABELS.database]: "true" } : {}),
     ...(secretEnv.length ? { [LABELS.secretEnv]: secretEnv.join(",") } : {}),
     ...(def.route && host.edge && !def.perHost ? routerLabels(spec, app, def) : {}),
+    ...homepageLabels(spec, app, def),
     ...extraLabels,
   };
   const capAdd = sortedUnique([
@@ -244,6 +247,7 @@ export function planContainer(
     entrypoint: def.entrypoint ? [...def.entrypoint] : undefined,
     command: def.command ? [...def.command] : undefined,
     memoryMb: app.memoryMb,
+    sysctls: def.sysctls ? { ...def.sysctls } : undefined,
     cpus: app.cpus,
     gpu: { ...gpu, devices: [...gpu.devices, ...(ex.devices ?? []).map((d) => d.hostPath)] },
     privileged: Boolean(ex.privileged),

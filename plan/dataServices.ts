@@ -32,7 +32,13 @@ export function connectionFor(app: string): DbConnection | undefined {
   const need = DATABASE_CONSUMERS[app];
   if (!need) return undefined;
   const name = databaseName(app);
-  return { engine: need.engine, host: need.engine, port: DB_PORTS[need.engine], database: name, user: name };
+  return {
+    engine: need.engine,
+    host: need.engine,
+    port: DB_PORTS[need.engine],
+    database: name,
+    user: name,
+  };
 }
 
 /** The consumer's env (`K=V`), its connection filled in; `password` may be a placeholder. */
@@ -68,7 +74,8 @@ const IDLE = `touch ${READY_FILE}\ntrap 'exit 0' TERM INT\nwhile :; do sleep 360
 
 /** psql script: the role and the database, created only when missing; the password re-applied. */
 export function postgresInitScript(conn: DbConnection): string {
-  if (!IDENT.test(conn.database) || !IDENT.test(conn.user)) throw new Error(`bad database name ${conn.database}`);
+  if (!IDENT.test(conn.database) || !IDENT.test(conn.user))
+    throw new Error(`bad database name ${conn.database}`);
   const { user, database: db } = conn;
   return [
     "set -eu",
@@ -87,7 +94,8 @@ export function postgresInitScript(conn: DbConnection): string {
 
 /** mariadb script: database and user if missing, password and grants re-applied. */
 export function mariadbInitScript(conn: DbConnection): string {
-  if (!IDENT.test(conn.database) || !IDENT.test(conn.user)) throw new Error(`bad database name ${conn.database}`);
+  if (!IDENT.test(conn.database) || !IDENT.test(conn.user))
+    throw new Error(`bad database name ${conn.database}`);
   const { user, database: db, host } = conn;
   // Unquoted heredoc: the shell inserts the (alphanumeric) password; it never reaches argv.
   return [
@@ -114,7 +122,6 @@ export const COMPANIONS: Readonly<Record<string, string>> = {
   "nextcloud-cron": "nextcloud",
   "nextcloud-redis": "nextcloud",
   "outline-redis": "outline",
-  "sablier-socket-proxy": "sablier",
 };
 
 export interface DataIssue {
@@ -142,12 +149,17 @@ export function dataServiceIssues(spec: HomelabSpec): DataIssue[] {
       });
     }
   }
-  for (const [companion, owner] of Object.entries(COMPANIONS).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [companion, owner] of Object.entries(COMPANIONS).sort(([a], [b]) =>
+    a.localeCompare(b),
+  )) {
     const owners = placed(spec, owner);
     const companions = placed(spec, companion);
     for (const o of owners) {
       if (companions.length === 0) {
-        issues.push({ key: `homelab:apps.${companion}.enabled`, message: `required because ${owner} is enabled` });
+        issues.push({
+          key: `homelab:apps.${companion}.enabled`,
+          message: `required because ${owner} is enabled`,
+        });
       } else if (!companions.some((c) => c.host === o.host)) {
         issues.push({
           key: `homelab:apps.${companion}.host`,

@@ -41,7 +41,11 @@ function listed(def: AppDefinition): boolean {
 }
 
 /** The labels Homepage's Docker discovery reads; empty for apps without a dashboard entry. */
-export function homepageLabels(spec: HomelabSpec, app: AppSpec, def: AppDefinition): Record<string, string> {
+export function homepageLabels(
+  spec: HomelabSpec,
+  app: AppSpec,
+  def: AppDefinition,
+): Record<string, string> {
   const dash = def.route?.dashboard;
   if (!dash || !listed(def)) return {};
   return {
@@ -75,7 +79,11 @@ export function homepageRemoteServices(spec: HomelabSpec): string {
     if (!dash) continue;
     const entries = groups.get(dash.group) ?? [];
     entries.push({
-      [displayName(app.name)]: { href: appUrl(spec, app), icon: dash.icon, description: dash.description },
+      [displayName(app.name)]: {
+        href: appUrl(spec, app),
+        icon: dash.icon,
+        description: dash.description,
+      },
     });
     groups.set(dash.group, entries);
   }

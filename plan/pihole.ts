@@ -28,5 +28,9 @@ export function localRecords(spec: HomelabSpec): LocalRecord[] {
 /** The hosts-format file dnsmasq reads from Pi-hole's records directory. */
 export function localRecordsFile(spec: HomelabSpec): string {
   const lines = localRecords(spec).map((r) => `${r.address} ${r.name}`);
-  return [`# managed by pulumi ${spec.project}/${spec.stack}: one line per routed app`, ...lines, ""].join("\n");
+  return [
+    `# managed by pulumi ${spec.project}/${spec.stack}: one line per routed app`,
+    ...lines,
+    "",
+  ].join("\n");
 }

@@ -18,14 +18,16 @@ export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
   core: "The way in: socket proxy, Traefik with TLS, Authelia SSO, DNS updates, a smoke-test app.",
   media: "Media servers, the *arr automation, requests and the download client behind the VPN.",
   observability: "Metrics, logs, dashboards, alerts and uptime checks for every host and app.",
-  cloud: "Personal cloud: Nextcloud (with cron, cache and Collabora), Immich photos with machine learning, Navidrome music.",
+  cloud:
+    "Personal cloud: Nextcloud (with cron, cache and Collabora), Immich photos with machine learning, Navidrome music.",
   home: "Home automation: Home Assistant, Node-RED and an authenticated MQTT broker.",
   productivity: "n8n, Outline, KaraKeep, Gitea, BookStack, WordPress and Vaultwarden.",
   data: "Shared data services on the internal network: PostgreSQL and MariaDB on every host (one database and role per app), Redis, InfluxDB, Meilisearch.",
   dev: "JupyterLab on the GPU host and MLflow experiment tracking.",
   games: "TeamSpeak 3 and a Counter-Strike 2 server on the games storage class (NVMe).",
   security: "WireGuard remote access (wg-easy), CrowdSec, and Fail2ban as the opt-in alternative.",
-  infra: "Pi-hole with split-horizon records, the Homepage dashboard (Heimdall and Organizr opt-in), Wizarr, Dozzle, Glances, Backrest, Sablier and DuckDNS (opt-in).",
+  infra:
+    "Pi-hole with split-horizon records, the Homepage dashboard (Heimdall and Organizr opt-in), Wizarr, Dozzle, Glances, Backrest, Sablier and DuckDNS (opt-in).",
 };
 
 function placement(def: AppDefinition): string {
@@ -40,7 +42,9 @@ function address(def: AppDefinition): string {
   const parts: string[] = [];
   if (def.route && !def.perHost) {
     const sub = def.route.subdomain ?? def.name;
-    parts.push(`\`https://${sub}.<domain>\` (${def.route.auth}${def.route.lanOnly ? ", LAN only" : ""})`);
+    parts.push(
+      `\`https://${sub}.<domain>\` (${def.route.auth}${def.route.lanOnly ? ", LAN only" : ""})`,
+    );
   }
   for (const p of def.ports ?? []) parts.push(`port ${p.host}/${p.protocol}`);
   if (parts.length === 0) parts.push(def.internalOnly ? "internal network only" : "not routed");
@@ -48,6 +52,13 @@ function address(def: AppDefinition): string {
 }
 
 const cell = (s: string) => s.replace(/\|/g, "\\|");
+
+function enablement(def: AppDefinition): string {
+  if (def.defaultEnabled === false) return "opt-in";
+  if (def.enabledWhen === "sso") return "with SSO";
+  if (def.enabledWhen === "ddns") return "with DDNS";
+  return "on";
+}
 
 /** The whole document, one table per profile. */
 export function renderAppsDoc(): string {
@@ -74,7 +85,7 @@ export function renderAppsDoc(): string {
     lines.push("| App | What it is | Default host | Address | Default |", "|---|---|---|---|---|");
     for (const def of apps) {
       lines.push(
-        `| ${def.name} | ${cell(def.description)} | ${placement(def)} | ${cell(address(def))} | ${def.defaultEnabled === false ? "opt-in" : "on"} |`,
+        `| ${def.name} | ${cell(def.description)} | ${placement(def)} | ${cell(address(def))} | ${enablement(def)} |`,
       );
     }
     lines.push("");

@@ -1,5 +1,6 @@
 import type { Evaluation } from "../scripts/evaluate";
-import { run, stackConfig, withConfig } from "./helpers/harness";
+import { longestChain } from "../scripts/graph";
+import { goodStacks, run, runCached, stackConfig, withConfig } from "./helpers/harness";
 
 /** Inputs of every resource, keyed by URN, as the engine would diff them. */
 function inputsByUrn(ev: Evaluation): Map<string, string> {
@@ -38,4 +39,48 @@ describe("determinism", () => {
     expect(differing).toHaveLength(1);
     expect(differing[0]).toMatch(/whoami-container$/);
   });
+});
+
+describe("isolation between apps", () => {
+  async function addedApp(app: string) {
+    const base = await runCached("prod");
+    const added = await run(
+      withConfig(stackConfig("prod"), (c) => {
+        c["homelab:apps"] = { [app]: { enabled: true } };
+      }),
+    );
+    expect(added.error).toBeUndefined();
+    const a = inputsByUrn(base);
+    const b = inputsByUrn(added);
+    const containers = [...b.keys()].filter((urn) => urn.endsWith("-container"));
+    return {
+      changed: containers
+        .filter((urn) => a.has(urn) && a.get(urn) !== b.get(urn))
+        .map((u) => u.split("::").pop()),
+      added: containers.filter((urn) => !a.has(urn)).map((u) => u.split("::").pop()),
+    };
+  }
+
+  it("adding an app changes no other container's inputs", async () => {
+    const { changed, added } = await addedApp("dozzle");
+    expect(changed).toEqual([]);
+    expect(added).toEqual(["dozzle-container"]);
+  });
+
+  it("adding an app with its own SSO policy changes only Authelia's access rules", async () => {
+    // Authelia holds the access-control list; a two-factor app needs no rule, a one-factor one does.
+    const { changed, added } = await addedApp("plex");
+    expect(changed).toEqual(["authelia-container"]);
+    expect(added).toEqual(["plex-container"]);
+  });
+
+  it.each(goodStacks())(
+    "%s: the longest dependency chain is at most 5 resources",
+    async (stack) => {
+      const ev = await runCached(stack);
+      const chain = longestChain(ev.resources);
+      expect(chain.length).toBeGreaterThanOrEqual(3);
+      expect(chain.length).toBeLessThanOrEqual(5);
+    },
+  );
 });

@@ -329,7 +329,7 @@ describe("transcode scratch on tmpfs (homelab:media.transcodeTmpfsMb)", () => {
     expect(ev.error).toBeUndefined();
     const jellyfin = container(ev, "jellyfin");
     expect(jellyfin.inputs.tmpfs).toEqual({
-      "/config/cache/transcodes": "rw,noexec,nosuid,size=2048m",
+      "/config/cache/transcodes": "rw,nosuid,size=2048m",
     });
     expect(volumes(jellyfin).some((v) => v.hostPath.includes("/transcode/"))).toBe(false);
     expect(jellyfin.replaceOnChanges).toContain("tmpfs");
