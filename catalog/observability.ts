@@ -168,6 +168,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     description: "Routes alerts to the configured receiver (email, ntfy, Discord, webhook)",
     image: { repository: "prom/alertmanager", tag: "v0.28.1" },
     placement: "edge",
+    colocateWith: "prometheus",
     user: "owner",
     egress: true,
     command: [`--config.file=${ALERTMANAGER_CONFIG_PATH}`, "--storage.path=/alertmanager"],
@@ -182,6 +183,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     description: "Log store with retention, fed by Alloy on every host",
     image: { repository: "grafana/loki", tag: "3.5.3" },
     placement: "edge",
+    colocateWith: "prometheus",
     user: "owner",
     command: [`-config.file=${LOKI_CONFIG_PATH}`],
     health: wget(`http://127.0.0.1:${LOKI_PORT}/ready`),
@@ -198,6 +200,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     description: "Dashboards for hosts, containers and the homelab, provisioned from files",
     image: { repository: "grafana/grafana", tag: "12.1.1" },
     placement: "edge",
+    colocateWith: "prometheus",
     user: "owner",
     route: {
       port: 3000,

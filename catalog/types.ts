@@ -139,6 +139,8 @@ export interface AppDefinition {
   placement?: "edge" | "data" | "gpu";
   /** Namespaced kernel parameters (a VPN server forwards packets). */
   sysctls?: Readonly<Record<string, string>>;
+  /** Runs on the host of this app (they talk over a host-local network); follows it when unpinned. */
+  colocateWith?: string;
   /** Tmpfs mounts, path → size in MB. */
   tmpfs?: Readonly<Record<string, number>>;
   /** Capabilities the image needs after dropping ALL (e.g. CHOWN/SETUID for s6 images). */

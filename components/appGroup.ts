@@ -3,7 +3,7 @@ import { definitionOf } from "../catalog";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import type { Host } from "../hosts/host";
 import { instanceId } from "../plan/container";
-import { App } from "./app";
+import { App, type AppArgs } from "./app";
 
 /** What every family component (a profile's apps) receives from the Homelab. */
 export interface FamilyArgs {
@@ -17,15 +17,16 @@ export interface FamilyArgs {
 export function createApps(
   parent: pulumi.Resource,
   args: FamilyArgs,
-  apps: readonly AppSpec[] = args.apps,
+  /** Per-app additions of the owning stack: generated files, secret env, commands. */
+  wiring: (app: AppSpec) => Partial<AppArgs> = () => ({}),
 ): Record<string, App> {
   const out: Record<string, App> = {};
-  for (const app of apps) {
+  for (const app of args.apps) {
     const def = definitionOf(app.name);
     const id = instanceId(def, app);
     out[id] = new App(
       id,
-      { spec: args.spec, app, definition: def, host: args.hosts[app.host] },
+      { spec: args.spec, app, definition: def, host: args.hosts[app.host], ...wiring(app) },
       { parent },
     );
   }

@@ -1,7 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { definitionOf } from "../catalog";
 import type { AppSpec, HomelabSpec } from "../config/spec";
-import { instanceId } from "../plan/container";
 import {
   ALERTING_SECRET_PATH,
   ALERTMANAGER_CONFIG_PATH,
@@ -13,14 +11,13 @@ import { LOKI_CONFIG_PATH, lokiConfig } from "../plan/observability/loki";
 import {
   PROMETHEUS_CONFIG_PATH,
   PROMETHEUS_RULES_DIR,
-  observabilityHost,
   prometheusArgs,
   prometheusConfig,
 } from "../plan/observability/prometheus";
 import { ALERT_RULES_FILE, alertRules } from "../plan/observability/rules";
 import { appUrl } from "../plan/proxy/traefik";
 import { App, type AppArgs, type AppFile } from "./app";
-import type { FamilyArgs } from "./appGroup";
+import { createApps, type FamilyArgs } from "./appGroup";
 
 /**
  * Arguments of the ObservabilityStack: the enabled apps of the `observability` profile,
@@ -30,9 +27,6 @@ import type { FamilyArgs } from "./appGroup";
 export type ObservabilityStackArgs = FamilyArgs;
 
 const ALERTING_SECRET = "homelab:alertingSecret";
-
-/** Apps that reach each other by container name, so they share the Prometheus host. */
-const COLOCATED = ["alertmanager", "loki", "grafana"] as const;
 
 /** Whether the configured receiver reads `homelab:alertingSecret` from a file. */
 function receiverNeedsSecret(spec: HomelabSpec): boolean {
@@ -89,25 +83,8 @@ export class ObservabilityStack extends pulumi.ComponentResource {
 
   constructor(name: string, args: ObservabilityStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:observability:ObservabilityStack", name, {}, opts);
-    const { spec, hosts } = args;
-    const home = observabilityHost(spec);
-    for (const app of args.apps) {
-      if ((COLOCATED as readonly string[]).includes(app.name) && app.host !== home) {
-        throw new Error(
-          `${app.name} runs on ${app.host} but Prometheus on ${home}: place ${COLOCATED.join(", ")} with prometheus (homelab:apps.<name>.host)`,
-        );
-      }
-    }
-    const apps: Record<string, App> = {};
-    for (const app of args.apps) {
-      const def = definitionOf(app.name);
-      const id = instanceId(def, app);
-      apps[id] = new App(
-        id,
-        { spec, app, definition: def, host: hosts[app.host], ...wiring(spec, app) },
-        { parent: this },
-      );
-    }
+    const { spec } = args;
+    const apps = createApps(this, args, (app) => wiring(spec, app));
     this.apps = apps;
     const password = apps.grafana?.secrets.admin_password;
     this.grafanaAdminPassword = password ? pulumi.secret(password) : undefined;

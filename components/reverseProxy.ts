@@ -1,10 +1,8 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { definitionOf } from "../catalog";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import { edgeHost } from "../config/spec";
 import { HostFile } from "../hosts/hostFile";
-import { instanceId } from "../plan/container";
 import {
   AUTHELIA_PATHS,
   adminBootstrapScript,
@@ -24,7 +22,7 @@ import {
   traefikStaticConfig,
 } from "../plan/proxy/traefik";
 import { App, type AppArgs, type AppFile } from "./app";
-import type { FamilyArgs } from "./appGroup";
+import { createApps, type FamilyArgs } from "./appGroup";
 
 /** Arguments of the ReverseProxy: the `core` family plus every routed app of the spec. */
 export type ReverseProxyArgs = FamilyArgs;
@@ -91,16 +89,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
   constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:proxy:ReverseProxy", name, {}, opts);
     const { spec, hosts } = args;
-    const apps: Record<string, App> = {};
-    for (const app of args.apps) {
-      const def = definitionOf(app.name);
-      const id = instanceId(def, app);
-      apps[id] = new App(
-        id,
-        { spec, app, definition: def, host: hosts[app.host], ...coreWiring(spec, app) },
-        { parent: this },
-      );
-    }
+    const apps = createApps(this, args, (app) => coreWiring(spec, app));
     this.apps = apps;
 
     const traefik = apps.traefik;

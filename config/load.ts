@@ -185,6 +185,20 @@ function isEnabled(
   return profiles.includes(def.profile) && def.defaultEnabled !== false;
 }
 
+/** Where an app that follows another (`colocateWith`) goes when it is not pinned. */
+function colocatedHost(
+  def: AppDefinition,
+  raw: RawConfig,
+  hosts: readonly HostSpec[],
+  profiles: readonly Profile[],
+  conditions: Conditions,
+): HostSpec | undefined {
+  const partner = def.colocateWith ? CATALOG.get(def.colocateWith) : undefined;
+  if (!partner || !isEnabled(partner, raw, profiles, conditions, [])) return undefined;
+  const pinned = raw.apps?.[partner.name]?.host;
+  return hosts.find((h) => h.name === pinned) ?? defaultHost(partner, hosts);
+}
+
 function placeApps(
   raw: RawConfig,
   hosts: readonly HostSpec[],
@@ -225,7 +239,8 @@ function placeApps(
         continue;
       }
       placed = [host];
-    } else placed = [defaultHost(def, hosts)];
+    } else
+      placed = [colocatedHost(def, raw, hosts, profiles, conditions) ?? defaultHost(def, hosts)];
     for (const host of placed) {
       apps.push({
         name: def.name,
@@ -298,6 +313,14 @@ function checkApps(
       issues.push({
         key: k("apps", [app.name, "host"]),
         message: `the shared /data tree is on ${dataHostOf.host} (${dataHostOf.name}); apps that mount it must run on one host so hardlinks and moves work`,
+      });
+    }
+    const partner = def.colocateWith ? apps.find((a) => a.name === def.colocateWith) : undefined;
+    if (partner && partner.host !== app.host) {
+      const blamed = pinned(partner.name) && !pinned(app.name) ? partner : app;
+      issues.push({
+        key: k("apps", [blamed.name, "host"]),
+        message: `${app.name} reaches ${partner.name} by container name, so both must be on one host (${app.name} is on ${app.host}, ${partner.name} on ${partner.host})`,
       });
     }
     if (def.networkOf) {
