@@ -117,11 +117,21 @@ function appRelabel(host: HostSpec, local: boolean): RelabelConfig[] {
   ];
 }
 
-function staticJob(job: string, hosts: HostSpec[], port: number): Record<string, unknown> {
+/**
+ * One target per host: over the LAN for other hosts, by container name on Prometheus' own
+ * host (they share the proxy network; a loopback LAN address would point at Prometheus itself).
+ */
+function staticJob(
+  job: string,
+  hosts: HostSpec[],
+  port: number,
+  home: string,
+  container: string,
+): Record<string, unknown> {
   return {
     job_name: job,
     static_configs: hosts.map((h) => ({
-      targets: [hostPort(h.address, port)],
+      targets: [h.name === home ? `${container}:${port}` : hostPort(h.address, port)],
       labels: { host: h.name },
     })),
   };
@@ -144,8 +154,8 @@ export function prometheusConfig(spec: HomelabSpec, options: PrometheusOptions =
     },
     rule_files: [`${rulesDir}/*.yml`],
     scrape_configs: [
-      staticJob(JOBS.node, hosts, NODE_EXPORTER_PORT),
-      staticJob(JOBS.cadvisor, hosts, CADVISOR_PORT),
+      staticJob(JOBS.node, hosts, NODE_EXPORTER_PORT, home, "node-exporter"),
+      staticJob(JOBS.cadvisor, hosts, CADVISOR_PORT, home, "cadvisor"),
       ...hosts.map((h) => {
         const local = h.name === home;
         return {

@@ -68,17 +68,17 @@ describe("prometheusConfig", () => {
     expect(c.alerting.alertmanagers[0].static_configs[0].targets).toEqual(["alertmanager:9093"]);
   });
 
-  it("scrapes node-exporter and cAdvisor of every host on its LAN address", () => {
+  it("scrapes node-exporter and cAdvisor of other hosts on their LAN address, its own by name", () => {
     const c = parsed(spec);
     const targets = (name: string) =>
       job(c, name).static_configs?.map((s) => [s.labels.host, s.targets[0]]);
     expect(targets("node")).toEqual([
-      ["atlas", "10.0.0.10:9100"],
+      ["atlas", "node-exporter:9100"],
       ["hermes", "10.0.0.11:9100"],
       ["pi", "10.0.0.12:9100"],
     ]);
     expect(targets("cadvisor")).toEqual([
-      ["atlas", "10.0.0.10:8081"],
+      ["atlas", "cadvisor:8081"],
       ["hermes", "10.0.0.11:8081"],
       ["pi", "10.0.0.12:8081"],
     ]);
