@@ -19,7 +19,7 @@ import {
 import { displayName, homepageLabels } from "../../plan/homepage";
 import { localRecords } from "../../plan/pihole";
 import { renderTemplate, withTemplates } from "../../plan/templates";
-import { APPS_DOC, renderAppsDoc } from "../../scripts/apps-doc";
+import { APPS_DOC, README, renderAppsDoc, renderReadmeApps } from "../../scripts/apps-doc";
 import { stackConfig, withConfig } from "../helpers/harness";
 
 /** Pure checks of the service catalog and its generators: no Pulumi evaluation. */
@@ -233,6 +233,12 @@ describe("generated files", () => {
     expect(doc).toBe(renderAppsDoc());
     for (const name of CATALOG.keys()) expect(doc).toContain(`| ${name} |`);
     expect(doc).toContain("Dockge");
+  });
+
+  it("the README lists every app with its profile, default host and address", () => {
+    const readme = readFileSync(README, "utf8");
+    expect(readme).toBe(renderReadmeApps(readme));
+    for (const name of CATALOG.keys()) expect(readme).toContain(`| ${name} |`);
   });
 });
 
