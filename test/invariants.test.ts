@@ -160,17 +160,22 @@ function mockSecretValues(ev: Awaited<ReturnType<typeof runCached>>): string[] {
 }
 
 describe("nothing is lost", () => {
-  it.each(goodStacks())("%s: generated secrets are protected, host preparation never deletes", async (stack) => {
-    const ev = await runCached(stack);
-    const generated = ev.resources.filter((r) => r.type === "random:index/randomPassword:RandomPassword");
-    expect(generated.length).toBeGreaterThan(0);
-    for (const r of generated) expect(r.protect).toBe(true);
-    for (const r of ev.resources.filter((x) => x.name.endsWith("-mkdir"))) {
-      expect(r.retainOnDelete).toBe(true);
-      expect(r.inputs.delete).toBeUndefined();
-      expect(String(r.inputs.create)).not.toMatch(/\brm\b/);
-    }
-  });
+  it.each(goodStacks())(
+    "%s: generated secrets are protected, host preparation never deletes",
+    async (stack) => {
+      const ev = await runCached(stack);
+      const generated = ev.resources.filter(
+        (r) => r.type === "random:index/randomPassword:RandomPassword",
+      );
+      expect(generated.length).toBeGreaterThan(0);
+      for (const r of generated) expect(r.protect).toBe(true);
+      for (const r of ev.resources.filter((x) => x.name.endsWith("-mkdir"))) {
+        expect(r.retainOnDelete).toBe(true);
+        expect(r.inputs.delete).toBeUndefined();
+        expect(String(r.inputs.create)).not.toMatch(/\brm\b/);
+      }
+    },
+  );
 });
 
 describe("every host is watched", () => {
@@ -181,7 +186,9 @@ describe("every host is watched", () => {
       const apps = containers(ev)
         .filter((c) => labelsOf(c)[LABELS.host] === host.name)
         .map((c) => labelsOf(c)[LABELS.app]);
-      expect(apps).toEqual(expect.arrayContaining(["node-exporter", "cadvisor", "alloy", "backup"]));
+      expect(apps).toEqual(
+        expect.arrayContaining(["node-exporter", "cadvisor", "alloy", "backup"]),
+      );
     }
   });
 });
