@@ -22,14 +22,9 @@ export const coreApps: readonly AppDefinition[] = [
       LOG_LEVEL: "warning",
     },
     memoryMb: 64,
+    // Never published: it answers GET /containers/{id}/json (every env, secrets included), so
+    // only containers on this host's `socket` network reach it.
     networks: ["socket"],
-    lanPorts: [
-      {
-        port: 2375,
-        remoteOnly: true,
-        reason: "Prometheus on the observability host discovers this host's containers by label",
-      },
-    ],
     tmpfs: { "/run": 16 },
     exceptions: {
       hostAccess: [
@@ -75,7 +70,10 @@ export const coreApps: readonly AppDefinition[] = [
     metrics: { port: 8082, path: "/metrics" },
     networks: ["proxy", "socket"],
     memoryMb: 256,
-    capAdd: ["NET_BIND_SERVICE"],
+    // Runs as the owner, who owns its certificate, log and route directories; binding 80/443
+    // needs no capability once the container's own network namespace allows it.
+    user: "owner",
+    sysctls: { "net.ipv4.ip_unprivileged_port_start": "0" },
   },
   {
     name: "authelia",

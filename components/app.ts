@@ -127,7 +127,6 @@ export class App extends pulumi.ComponentResource {
         tmpfs: Object.keys(plan.tmpfs).length ? plan.tmpfs : undefined,
         memory: plan.memoryMb,
         sysctls: plan.sysctls,
-        memorySwap: plan.memoryMb,
         cpus: plan.cpus !== undefined ? String(plan.cpus) : undefined,
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },

@@ -63,13 +63,38 @@ export function instanceId(
   return def.perHost ? `${def.name}-${app.host}` : def.name;
 }
 
+/**
+ * A duration as Go prints it (`90s` → `1m30s`): the provider reads health-check durations
+ * back in this form, and any other spelling would replace the container on every run.
+ */
+export function goDuration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return `${h}h${m}m${s}s`;
+  if (m > 0) return `${m}m${s}s`;
+  return `${s}s`;
+}
+
+/**
+ * Root in a container with every capability dropped cannot enter the owner's 0750
+ * directories; images that run as root and write to them get back file access only.
+ */
+export const ROOT_FILE_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER"] as const;
+const ROOT_FILE_REASON = "runs as root and writes to directories owned by the homelab owner";
+
+/** Docker stores added capabilities with the `CAP_` prefix; so do we, or every read is a diff. */
+export function capabilityName(cap: string): string {
+  return cap.startsWith("CAP_") ? cap : `CAP_${cap}`;
+}
+
 function health(h: HealthDefinition): HealthPlan {
   return {
     tests: [...h.test],
-    interval: `${h.intervalSeconds ?? 30}s`,
-    timeout: `${h.timeoutSeconds ?? 5}s`,
+    interval: goDuration(h.intervalSeconds ?? 30),
+    timeout: goDuration(h.timeoutSeconds ?? 5),
     retries: h.retries ?? 3,
-    startPeriod: `${h.startPeriodSeconds ?? 30}s`,
+    startPeriod: goDuration(h.startPeriodSeconds ?? 30),
   };
 }
 
@@ -111,9 +136,10 @@ export function prometheusHost(spec: Pick<HomelabSpec, "apps">): string | undefi
 
 /**
  * Every port an app publishes on a host: its declared ports (all interfaces), and on the
- * host's LAN address only: the route port of a remote app (the edge proxy reaches it), its
- * `lanPorts`, and, on hosts other than Prometheus' while Prometheus is deployed, its metrics
- * port (discovered by label, scraped over the LAN). Databases keep their metrics local.
+ * host's LAN address only: the route port of a remote app (the edge proxy reaches it) and its
+ * `lanPorts` (`remoteOnly` ones only on hosts other than Prometheus' while it is deployed).
+ * Metrics ports are never published: Alloy scrapes the apps of its own host and
+ * remote-writes to Prometheus (plan/observability/alloy.ts).
  */
 export function publishedPorts(
   def: AppDefinition,
@@ -133,7 +159,6 @@ export function publishedPorts(
   if (def.route && !host.edge && !def.perHost) lan(def.route.port, remoteRoutePort(def));
   const remote = prometheusOn !== undefined && host.name !== prometheusOn;
   for (const p of def.lanPorts ?? []) if (!p.remoteOnly || remote) lan(p.port);
-  if (def.metrics && remote && !def.internalOnly) lan(def.metrics.port);
   return ports;
 }
 
@@ -171,7 +196,13 @@ export function planContainer(
   if (ex.privileged) exceptions.privileged = ex.privileged;
   if (ex.hostNetwork) exceptions.hostNetwork = ex.hostNetwork;
   if (ex.hostPid) exceptions.hostPid = ex.hostPid;
-  if (ex.capAdd) exceptions.capAdd = `${ex.capAdd.caps.join(",")}: ${ex.capAdd.reason}`;
+  const rootWriter =
+    !def.user && !def.puid && mounts.some((m) => !m.readOnly && m.class !== "data");
+  const capReasons = [
+    ...(ex.capAdd ? [`${ex.capAdd.caps.join(",")}: ${ex.capAdd.reason}`] : []),
+    ...(rootWriter ? [`${ROOT_FILE_CAPABILITIES.join(",")}: ${ROOT_FILE_REASON}`] : []),
+  ];
+  if (capReasons.length) exceptions.capAdd = capReasons.join("; ");
   if (ex.hostAccess?.length)
     exceptions.hostAccess = ex.hostAccess.map((a) => `${a.hostPath}: ${a.reason}`).join("; ");
   if (ex.hostAccess?.some((a) => a.hostPath.endsWith("docker.sock"))) {
@@ -214,11 +245,14 @@ export function planContainer(
     ...homepageLabels(spec, app, def),
     ...extraLabels,
   };
-  const capAdd = sortedUnique([
-    ...(def.puid ? S6_CAPABILITIES : []),
-    ...(def.capAdd ?? []),
-    ...(ex.capAdd?.caps ?? []),
-  ]);
+  const capAdd = sortedUnique(
+    [
+      ...(def.puid ? S6_CAPABILITIES : []),
+      ...(rootWriter ? ROOT_FILE_CAPABILITIES : []),
+      ...(def.capAdd ?? []),
+      ...(ex.capAdd?.caps ?? []),
+    ].map(capabilityName),
+  );
   return {
     id: instanceId(def, app),
     containerName: def.name,

@@ -387,12 +387,19 @@ describe("infra and security", () => {
     expect(volumes(sablier)).toEqual([]);
   });
 
-  it("WireGuard publishes 51820/udp and adds only NET_ADMIN, with its reason", async () => {
+  it("WireGuard publishes 51820/udp and adds NET_ADMIN beyond root's file access, with reasons", async () => {
     const ev = await evaluation();
     const wg = container(ev, "wg-easy");
     expect(ports(wg)).toContainEqual(expect.objectContaining({ external: 51820, protocol: "udp" }));
-    expect((wg.inputs.capabilities as { adds: string[] }).adds).toEqual(["NET_ADMIN"]);
-    expect(exceptions(wg).capAdd).toMatch(/^NET_ADMIN: /);
+    expect((wg.inputs.capabilities as { adds: string[] }).adds).toEqual([
+      "CAP_CHOWN",
+      "CAP_DAC_OVERRIDE",
+      "CAP_FOWNER",
+      "CAP_NET_ADMIN",
+    ]);
+    expect(exceptions(wg).capAdd).toMatch(
+      /^NET_ADMIN: .+; CHOWN,DAC_OVERRIDE,FOWNER: runs as root/,
+    );
   });
 
   it("CrowdSec and Fail2ban read Traefik's access log read-only on the logs class", async () => {

@@ -114,8 +114,8 @@ describe("the download client behind the VPN (prod)", () => {
       { internal: 8080, external: 8080, protocol: "tcp", ip: "10.0.10.3" },
     ]);
     expect((gluetun.inputs.capabilities as { adds: string[] }).adds).toEqual([
-      "NET_ADMIN",
-      "NET_RAW",
+      "CAP_NET_ADMIN",
+      "CAP_NET_RAW",
     ]);
     expect(devices(gluetun)).toEqual(["/dev/net/tun"]);
     const exceptions = JSON.parse(labelsOf(gluetun)["homelab.exceptions"]) as Record<
