@@ -12,6 +12,7 @@ import {
   CADVISOR_PORT,
   NODE_EXPORTER_PORT,
   PROMETHEUS_DATA_DIR,
+  PROMETHEUS_PORT,
 } from "../plan/observability/prometheus";
 import { appMounts } from "../plan/storage";
 import type { AppDefinition } from "./types";
@@ -117,7 +118,8 @@ const cadvisor: AppDefinition = {
 const alloy: AppDefinition = {
   name: "alloy",
   profile: "observability",
-  description: "Ships every container's logs with host/app/container labels to Loki",
+  description:
+    "Ships every container's logs to Loki; away from Prometheus, scrapes app metrics and remote-writes them",
   image: { repository: "grafana/alloy", tag: "v1.10.0" },
   perHost: true,
   user: "owner",
@@ -139,8 +141,10 @@ const alloy: AppDefinition = {
   // Read positions survive restarts, so logs are neither lost nor shipped twice.
   volumes: [{ class: "logs", target: ALLOY_DATA_DIR }],
   metrics: { port: ALLOY_HTTP_PORT, path: "/metrics" },
-  // `socket`: containers are discovered and tailed through the host's socket proxy.
-  networks: ["proxy", "socket"],
+  // `socket`: containers are discovered and tailed through the host's socket proxy. On hosts
+  // other than Prometheus' it scrapes the labelled apps by name, so it joins both app
+  // networks like Prometheus does; no socket proxy or metrics port is published on the LAN.
+  networks: ["internal", "proxy", "socket"],
   tmpfs: { "/tmp": 16 },
   memoryMb: 256,
 };
@@ -155,11 +159,19 @@ export const observabilityApps: readonly AppDefinition[] = [
     placement: "edge",
     user: "owner",
     // The flags depend on the stack (retention): the ObservabilityStack passes prometheusArgs.
-    health: wget("http://127.0.0.1:9090/-/healthy"),
+    health: wget(`http://127.0.0.1:${PROMETHEUS_PORT}/-/healthy`),
     volumes: [{ class: "metrics", target: PROMETHEUS_DATA_DIR }],
-    metrics: { port: 9090, path: "/metrics" },
+    metrics: { port: PROMETHEUS_PORT, path: "/metrics" },
     // Scrapes apps on both app networks by name; docker_sd through the local socket proxy.
     networks: ["internal", "proxy", "socket"],
+    // Published even on a single host (then merely unused): whether other hosts exist is not
+    // known to the catalog, and the address is the LAN one, like Loki's push port.
+    lanPorts: [
+      {
+        port: PROMETHEUS_PORT,
+        reason: "Alloy on the other hosts remote-writes their apps' metrics over the LAN",
+      },
+    ],
     memoryMb: 1024,
   },
   {

@@ -71,9 +71,11 @@ function wiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
 }
 
 /**
- * Metrics, logs, alerts, dashboards and uptime checks (issue 5). Prometheus discovers app
- * targets through each host's socket proxy by container labels and Alloy ships logs the
- * same way, so adding an app changes no input of any resource here.
+ * Metrics, logs, alerts, dashboards and uptime checks (issue 5). Prometheus discovers the
+ * apps of its own host through the local socket proxy by container labels; on every other
+ * host Alloy discovers them the same way, scrapes them locally and remote-writes to
+ * Prometheus, and ships logs to Loki. No socket proxy is reachable from the LAN, and adding
+ * an app changes no input of any resource here.
  */
 export class ObservabilityStack extends pulumi.ComponentResource {
   /** The family's Apps by instance id (`prometheus`, `node-exporter-<host>`, ...). */

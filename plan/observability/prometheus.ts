@@ -1,7 +1,9 @@
 /**
  * Prometheus configuration (DESIGN §7): a function of the hosts and the observability
- * settings only. App targets are discovered at run time from container labels through
- * each host's Docker socket proxy, so adding or removing an app never changes this file.
+ * settings only. App targets are discovered at run time from container labels: on its own
+ * host through the local Docker socket proxy, on every other host by Alloy, which scrapes
+ * them there and remote-writes to Prometheus. No socket proxy and no app metrics port is
+ * ever reachable from the LAN, and adding or removing an app never changes this file.
  */
 import { stringify } from "yaml";
 import type { HomelabSpec, HostSpec } from "../../config/spec";
@@ -13,8 +15,10 @@ export const GO_YAML = { version: "1.1", lineWidth: 0, aliasDuplicateObjects: fa
 
 /** Where the socket proxy listens, as seen from containers on the same host. */
 export const LOCAL_SOCKET_PROXY = "tcp://socket-proxy:2375";
-/** Port the socket proxy publishes on the LAN address of hosts that are not the observability host. */
-export const SOCKET_PROXY_PORT = 2375;
+/** Prometheus' HTTP port; published on its host's LAN address for Alloy's remote write. */
+export const PROMETHEUS_PORT = 9090;
+/** Path of Prometheus' remote-write receiver (`--web.enable-remote-write-receiver`). */
+export const REMOTE_WRITE_PATH = "/api/v1/write";
 /** node-exporter listens on this port of every host's LAN address. */
 export const NODE_EXPORTER_PORT = 9100;
 /** cAdvisor is published on this port of every host's LAN address. */
@@ -55,8 +59,9 @@ export interface PrometheusOptions {
   rulesDir?: string;
 }
 
-interface RelabelConfig {
-  action?: "replace" | "keep" | "drop" | "keepequal";
+/** One relabelling step, in Prometheus' YAML shape (Alloy's `rule` block has the same fields). */
+export interface RelabelConfig {
+  action?: "replace" | "keep" | "drop";
   source_labels?: string[];
   separator?: string;
   regex?: string;
@@ -70,51 +75,41 @@ const APP_META = dockerLabelMeta(LABELS.app);
 const HOST_META = dockerLabelMeta(LABELS.host);
 
 /**
- * Relabelling for containers discovered on one host. On the observability host targets are
- * reached by container name on the shared network; elsewhere through the port the container
- * publishes on the host's LAN address for its metrics port (`keepequal` picks that port).
+ * Relabelling for the containers discovered on `hostName` through that host's own socket
+ * proxy, by Prometheus on its host and by Alloy on every other: keep the containers labelled
+ * with a metrics port, scrape them by container name on a network the scraper shares with
+ * them, and set `job`, `host`, `app`, `container` and `instance` the same way everywhere, so
+ * remote-written series look exactly like the ones Prometheus scrapes itself.
  */
-function appRelabel(host: HostSpec, local: boolean): RelabelConfig[] {
-  const keepLabelled: RelabelConfig = {
-    action: "keep",
-    source_labels: [PORT_META],
-    regex: "\\d+",
-  };
-  const address: RelabelConfig[] = local
-    ? [
-        {
-          source_labels: ["__meta_docker_container_name", PORT_META],
-          separator: ";",
-          regex: "/?([^;]+);(\\d+)",
-          target_label: "__address__",
-          replacement: "$1:$2",
-        },
-      ]
-    : [
-        {
-          action: "keepequal",
-          source_labels: ["__meta_docker_port_private"],
-          target_label: PORT_META,
-        },
-        { action: "keep", source_labels: ["__meta_docker_port_public"], regex: "\\d+" },
-        {
-          source_labels: ["__meta_docker_port_public"],
-          target_label: "__address__",
-          replacement: hostPort(host.address, "$1"),
-        },
-      ];
+export function appRelabel(hostName: string): RelabelConfig[] {
   return [
-    keepLabelled,
-    ...address,
+    { action: "keep", source_labels: [PORT_META], regex: "\\d+" },
+    {
+      source_labels: ["__meta_docker_container_name", PORT_META],
+      separator: ";",
+      regex: "/?([^;]+);(\\d+)",
+      target_label: "__address__",
+      replacement: "$1:$2",
+    },
     { source_labels: [PATH_META], regex: "(.+)", target_label: "__metrics_path__" },
     { target_label: "job", replacement: JOBS.apps },
-    { target_label: "host", replacement: host.name },
+    { target_label: "host", replacement: hostName },
     { source_labels: [HOST_META], regex: "(.+)", target_label: "host" },
     { source_labels: ["__meta_docker_container_name"], regex: "/?(.+)", target_label: "container" },
     { source_labels: ["__meta_docker_container_name"], regex: "/?(.+)", target_label: "instance" },
     { source_labels: ["__meta_docker_container_name"], regex: "/?(.+)", target_label: "app" },
     { source_labels: [APP_META], regex: "(.+)", target_label: "app" },
   ];
+}
+
+/** Prometheus' remote-write URL as seen from `hostName` (Alloy on a host other than Prometheus'). */
+export function remoteWriteUrl(spec: HomelabSpec, hostName: string): string {
+  const home = observabilityHost(spec);
+  const base =
+    hostName === home
+      ? `http://prometheus:${PROMETHEUS_PORT}`
+      : `http://${hostPort(hostByName(spec, home).address, PROMETHEUS_PORT)}`;
+  return `${base}${REMOTE_WRITE_PATH}`;
 }
 
 /**
@@ -156,30 +151,33 @@ export function prometheusConfig(spec: HomelabSpec, options: PrometheusOptions =
     scrape_configs: [
       staticJob(JOBS.node, hosts, NODE_EXPORTER_PORT, home, "node-exporter"),
       staticJob(JOBS.cadvisor, hosts, CADVISOR_PORT, home, "cadvisor"),
-      ...hosts.map((h) => {
-        const local = h.name === home;
-        return {
-          job_name: `${JOBS.apps}-${h.name}`,
-          docker_sd_configs: [
-            {
-              host: local ? LOCAL_SOCKET_PROXY : `tcp://${hostPort(h.address, SOCKET_PROXY_PORT)}`,
-              refresh_interval: "30s",
-              filters: [{ name: "label", values: [LABELS.metricsPort] }],
-            },
-          ],
-          relabel_configs: appRelabel(h, local),
-        };
-      }),
+      // Apps on the other hosts arrive by remote write from Alloy (alloy.ts), never over a
+      // socket proxy published on the LAN.
+      {
+        job_name: JOBS.apps,
+        docker_sd_configs: [
+          {
+            host: LOCAL_SOCKET_PROXY,
+            refresh_interval: "30s",
+            filters: [{ name: "label", values: [LABELS.metricsPort] }],
+          },
+        ],
+        relabel_configs: appRelabel(home),
+      },
     ],
   };
   return stringify(config, GO_YAML);
 }
 
-/** Command-line flags of the Prometheus container; retention is a flag, not config. */
+/**
+ * Command-line flags of the Prometheus container; retention is a flag, not config. The
+ * remote-write receiver takes the app metrics Alloy scrapes on the other hosts.
+ */
 export function prometheusArgs(spec: HomelabSpec): string[] {
   return [
     `--config.file=${PROMETHEUS_CONFIG_PATH}`,
     `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
     `--storage.tsdb.retention.time=${spec.observability.retentionDays}d`,
+    "--web.enable-remote-write-receiver",
   ];
 }

@@ -78,7 +78,9 @@ describe("alloyConfig", () => {
     expect(text).toContain('discovery.docker "containers" {');
     expect(text).toContain('loki.source.docker "containers" {');
     expect(text).toContain('loki.write "default" {');
-    expect(text.match(/host\s+= "tcp:\/\/socket-proxy:2375"/g)).toHaveLength(2);
+    // Logs (discovery and tailing) and metrics discovery: all through the local socket proxy.
+    expect(text.match(/host\s+= "tcp:\/\/socket-proxy:2375"/g)).toHaveLength(3);
+    expect(text).not.toMatch(/tcp:\/\/\d/);
     expect(text).toContain('labels           = { host = "hermes" }');
     expect(text).toContain('source_labels = ["__meta_docker_container_label_homelab_app"]');
     expect(text).toContain('target_label  = "app"');
@@ -97,14 +99,43 @@ describe("alloyConfig", () => {
       }
       expect(depth).toBe(0);
       const blocks = [...text.matchAll(/^([a-z_.]+) "([a-z_]+)" \{$/gm)].map((m) => m[1]);
-      expect(blocks).toEqual([
+      const logs = ["discovery.docker", "discovery.relabel", "loki.source.docker", "loki.write"];
+      const metrics = [
         "discovery.docker",
         "discovery.relabel",
-        "loki.source.docker",
-        "loki.write",
-      ]);
+        "prometheus.scrape",
+        "prometheus.remote_write",
+      ];
+      expect(blocks).toEqual(h.name === "atlas" ? logs : [...logs, ...metrics]);
       expect(text.endsWith("}\n")).toBe(true);
     }
+  });
+
+  it("scrapes labelled apps away from Prometheus and remote-writes them with its labels", () => {
+    const text = alloyConfig(spec, "pi");
+    expect(text).toContain('discovery.docker "metrics" {');
+    expect(text).toContain('values = ["homelab.metrics.port"]');
+    expect(text).toContain("targets = discovery.docker.metrics.targets");
+    expect(text).toContain("targets         = discovery.relabel.metrics.output");
+    expect(text).toContain("forward_to      = [prometheus.remote_write.prometheus.receiver]");
+    expect(text).toContain('url = "http://10.0.0.10:9090/api/v1/write"');
+    expect(text).toContain('job_name        = "apps"');
+    // Prometheus' own relabelling, rule for rule: same job, host, app, container, instance.
+    const rules = text.slice(text.indexOf('discovery.relabel "metrics"'));
+    expect(rules.match(/^ {2}rule \{$/gm)).toHaveLength(10);
+    expect(rules).toContain('replacement  = "apps"');
+    expect(rules).toContain('replacement  = "pi"');
+    expect(rules).toContain('replacement   = "$1:$2"');
+    expect(rules).toContain('target_label  = "__metrics_path__"');
+    expect(rules).toContain('regex         = "\\\\d+"');
+    for (const label of ["app", "container", "instance", "host"])
+      expect(rules).toContain(`target_label  = "${label}"`);
+  });
+
+  it("leaves metrics to Prometheus on its own host", () => {
+    const text = alloyConfig(spec, "atlas");
+    expect(text).not.toContain("prometheus.scrape");
+    expect(text).not.toContain("remote_write");
   });
 
   it("follows an explicit Loki host", () => {

@@ -9,6 +9,7 @@ import {
   prometheusArgs,
   prometheusConfig,
   PROMETHEUS_RULES_DIR,
+  remoteWriteUrl,
 } from "../../plan/observability/prometheus";
 import { ALERT_RULES_FILE, alertRules } from "../../plan/observability/rules";
 import type { HomelabSpec } from "../../config/spec";
@@ -30,7 +31,13 @@ interface ScrapeConfig {
   job_name: string;
   static_configs?: StaticConfig[];
   docker_sd_configs?: { host: string; filters: { name: string; values: string[] }[] }[];
-  relabel_configs?: { action?: string; source_labels?: string[]; regex?: string }[];
+  relabel_configs?: {
+    action?: string;
+    source_labels?: string[];
+    regex?: string;
+    target_label?: string;
+    replacement?: string;
+  }[];
 }
 interface PromConfig {
   alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
@@ -84,23 +91,26 @@ describe("prometheusConfig", () => {
     ]);
   });
 
-  it("discovers apps through the local socket proxy here and the LAN socket proxy elsewhere", () => {
+  it("discovers only its own host's apps, through the local socket proxy", () => {
     const c = parsed(spec);
-    const hostOf = (name: string) => job(c, name).docker_sd_configs?.[0].host;
-    expect(hostOf("apps-atlas")).toBe("tcp://socket-proxy:2375");
-    expect(hostOf("apps-hermes")).toBe("tcp://10.0.0.11:2375");
-    expect(hostOf("apps-pi")).toBe("tcp://10.0.0.12:2375");
-    for (const h of ["atlas", "hermes", "pi"]) {
-      const j = job(c, `apps-${h}`);
-      expect(j.docker_sd_configs?.[0].filters).toEqual([
-        { name: "label", values: ["homelab.metrics.port"] },
-      ]);
-      expect(j.relabel_configs?.[0]).toEqual({
-        action: "keep",
-        source_labels: ["__meta_docker_container_label_homelab_metrics_port"],
-        regex: "\\d+",
-      });
-    }
+    const sd = c.scrape_configs.filter((j) => j.docker_sd_configs);
+    expect(sd.map((j) => j.job_name)).toEqual(["apps"]);
+    const j = job(c, "apps");
+    expect(j.docker_sd_configs?.map((d) => d.host)).toEqual(["tcp://socket-proxy:2375"]);
+    expect(j.docker_sd_configs?.[0].filters).toEqual([
+      { name: "label", values: ["homelab.metrics.port"] },
+    ]);
+    expect(j.relabel_configs?.[0]).toEqual({
+      action: "keep",
+      source_labels: ["__meta_docker_container_label_homelab_metrics_port"],
+      regex: "\\d+",
+    });
+    expect(j.relabel_configs).toContainEqual({ target_label: "host", replacement: "atlas" });
+    // No socket proxy on any LAN address: neither the port nor another host's address.
+    const text = prometheusConfig(spec);
+    expect(text.match(/\S*:2375/g)).toEqual(["tcp://socket-proxy:2375"]);
+    for (const h of spec.hosts.filter((x) => x.name !== "atlas"))
+      expect(text).not.toContain(`tcp://${h.address}`);
   });
 
   it("follows the prometheus app when it is placed on another host", () => {
@@ -110,21 +120,35 @@ describe("prometheusConfig", () => {
     expect(observabilityHost(spec)).toBe("atlas");
     expect(observabilityHost(moved)).toBe("hermes");
     const c = parsed(moved);
-    expect(job(c, "apps-hermes").docker_sd_configs?.[0].host).toBe("tcp://socket-proxy:2375");
-    expect(job(c, "apps-atlas").docker_sd_configs?.[0].host).toBe("tcp://10.0.0.10:2375");
+    expect(job(c, "apps").docker_sd_configs?.[0].host).toBe("tcp://socket-proxy:2375");
+    expect(job(c, "apps").relabel_configs).toContainEqual({
+      target_label: "host",
+      replacement: "hermes",
+    });
+    expect(remoteWriteUrl(moved, "atlas")).toBe("http://10.0.0.11:9090/api/v1/write");
   });
 
   it("brackets IPv6 host addresses", () => {
     const v6 = homelabFixture({
-      hosts: spec.hosts.map((h) => (h.name === "pi" ? { ...h, address: "fd00::12" } : h)),
+      hosts: spec.hosts.map((h) =>
+        h.name === "pi" || h.name === "atlas"
+          ? { ...h, address: h.name === "pi" ? "fd00::12" : "fd00::10" }
+          : h,
+      ),
     });
     const c = parsed(v6);
     expect(job(c, "node").static_configs?.[2].targets).toEqual(["[fd00::12]:9100"]);
-    expect(job(c, "apps-pi").docker_sd_configs?.[0].host).toBe("tcp://[fd00::12]:2375");
+    expect(remoteWriteUrl(v6, "pi")).toBe("http://[fd00::10]:9090/api/v1/write");
+  });
+
+  it("tells Alloy on other hosts to remote-write over the LAN, by name on its own host", () => {
+    expect(remoteWriteUrl(spec, "hermes")).toBe("http://10.0.0.10:9090/api/v1/write");
+    expect(remoteWriteUrl(spec, "atlas")).toBe("http://prometheus:9090/api/v1/write");
   });
 
   it("puts retention on the command line", () => {
     expect(prometheusArgs(spec)).toContain("--storage.tsdb.retention.time=30d");
+    expect(prometheusArgs(spec)).toContain("--web.enable-remote-write-receiver");
     expect(
       prometheusArgs(homelabFixture({ observability: { retentionDays: 90, logRetentionDays: 7 } })),
     ).toContain("--storage.tsdb.retention.time=90d");
@@ -137,49 +161,52 @@ describe("prometheusConfig", () => {
 });
 
 /**
- * The real Prometheus discovers containers from a fake Docker API standing in for a remote
- * host's socket proxy (hermes on 127.0.0.2:2375) and applies the generated relabelling.
+ * The real Prometheus, started with the generated flags, discovers containers from a fake
+ * Docker API standing in for its host's local socket proxy (`socket-proxy:2375` rewritten to
+ * 127.0.0.2:2375) and applies the generated relabelling: the same rules Alloy applies on the
+ * other hosts before it remote-writes.
  */
 describe("docker service discovery with the real Prometheus", () => {
-  const REMOTE = "127.0.0.2";
+  const FAKE_PROXY = "127.0.0.2";
+  const network = { proxy: { NetworkID: "n1", IPAddress: "172.18.0.5" } };
   const containers = [
     {
-      // Metrics on the published web port: scraped on the host's LAN address.
+      // Labelled: scraped by container name on the shared network.
       Id: "c1",
       Names: ["/jellyfin"],
       Labels: {
         "homelab.app": "jellyfin",
-        "homelab.host": "hermes",
+        "homelab.host": "atlas",
         "homelab.metrics.port": "8096",
         "homelab.metrics.path": "/metrics",
       },
-      Ports: [
-        { PrivatePort: 8096, PublicPort: 18096, Type: "tcp", IP: "0.0.0.0" },
-        { PrivatePort: 8096, PublicPort: 18096, Type: "tcp", IP: "::" },
-        { PrivatePort: 7359, Type: "udp" },
-      ],
-      NetworkSettings: { Networks: { proxy: { NetworkID: "n1", IPAddress: "172.18.0.5" } } },
+      Ports: [{ PrivatePort: 8096, Type: "tcp" }],
+      NetworkSettings: { Networks: network },
       HostConfig: { NetworkMode: "proxy" },
     },
     {
       // No metrics label: never a target.
       Id: "c2",
       Names: ["/sonarr"],
-      Labels: { "homelab.app": "sonarr", "homelab.host": "hermes" },
-      Ports: [{ PrivatePort: 8989, PublicPort: 8989, Type: "tcp", IP: "0.0.0.0" }],
-      NetworkSettings: { Networks: { proxy: { NetworkID: "n1", IPAddress: "172.18.0.6" } } },
+      Labels: { "homelab.app": "sonarr", "homelab.host": "atlas" },
+      Ports: [{ PrivatePort: 8989, Type: "tcp" }],
+      NetworkSettings: { Networks: network },
       HostConfig: { NetworkMode: "proxy" },
     },
     {
-      // Metrics port not published on the LAN: unreachable from Prometheus, so dropped.
+      // Several exposed ports and no published one: one target, on the metrics port.
       Id: "c3",
       Names: ["/exportarr"],
-      Labels: { "homelab.app": "exportarr", "homelab.metrics.port": "9707" },
+      Labels: {
+        "homelab.app": "exportarr",
+        "homelab.metrics.port": "9707",
+        "homelab.metrics.path": "/custom",
+      },
       Ports: [
         { PrivatePort: 9707, Type: "tcp" },
-        { PrivatePort: 8080, PublicPort: 8080, Type: "tcp", IP: "0.0.0.0" },
+        { PrivatePort: 8080, Type: "tcp" },
       ],
-      NetworkSettings: { Networks: { proxy: { NetworkID: "n1", IPAddress: "172.18.0.7" } } },
+      NetworkSettings: { Networks: network },
       HostConfig: { NetworkMode: "proxy" },
     },
     {
@@ -187,8 +214,8 @@ describe("docker service discovery with the real Prometheus", () => {
       Id: "c4",
       Names: ["/qbittorrent-exporter"],
       Labels: { "homelab.metrics.port": "8000" },
-      Ports: [{ PrivatePort: 8000, PublicPort: 28000, Type: "tcp", IP: "10.0.0.11" }],
-      NetworkSettings: { Networks: { proxy: { NetworkID: "n1", IPAddress: "172.18.0.8" } } },
+      Ports: [{ PrivatePort: 8000, Type: "tcp" }],
+      NetworkSettings: { Networks: network },
       HostConfig: { NetworkMode: "proxy" },
     },
   ];
@@ -228,22 +255,29 @@ describe("docker service discovery with the real Prometheus", () => {
     });
     await new Promise<void>((resolve, reject) => {
       docker.once("error", reject);
-      docker.listen(2375, REMOTE, resolve);
+      docker.listen(2375, FAKE_PROXY, resolve);
     });
 
-    const spec = homelabFixture({
-      hosts: homelabFixture().hosts.map((h) =>
-        h.name === "hermes" ? { ...h, address: REMOTE } : h,
-      ),
-    });
+    const spec = homelabFixture();
     const dir = tempDir("prometheus-sd");
     const rulesDir = join(dir, "rules");
     mkdirSync(rulesDir);
-    const config = writeFile(dir, "prometheus.yml", prometheusConfig(spec, { rulesDir }));
+    const generated = prometheusConfig(spec, { rulesDir });
+    expect(generated).toContain("tcp://socket-proxy:2375");
+    const config = writeFile(
+      dir,
+      "prometheus.yml",
+      generated.replace("tcp://socket-proxy:2375", `tcp://${FAKE_PROXY}:2375`),
+    );
     promPort = await freePort();
+    // The generated flags, with paths and the listen address of the test.
+    const flags = prometheusArgs(spec).filter(
+      (f) => !f.startsWith("--config.file=") && !f.startsWith("--storage.tsdb.path="),
+    );
     prometheus = spawn(
       "prometheus",
       [
+        ...flags,
         `--config.file=${config}`,
         `--storage.tsdb.path=${join(dir, "data")}`,
         `--web.listen-address=127.0.0.1:${promPort}`,
@@ -279,34 +313,34 @@ describe("docker service discovery with the real Prometheus", () => {
     }
   }
 
-  it("keeps labelled containers whose metrics port is published, with app/host/container labels", async () => {
-    const targets = await activeTargets("apps-hermes", Date.now() + 40_000);
+  it("keeps labelled containers, addressed by name, with job/app/host/container labels", async () => {
+    const targets = await activeTargets("apps", Date.now() + 40_000);
     const summary = targets
       .map((t) => ({ url: t.scrapeUrl, labels: t.labels }))
       .sort((a, b) => a.url.localeCompare(b.url));
+    const labels = (app: string) => ({
+      app,
+      container: app,
+      host: "atlas",
+      instance: app,
+      job: "apps",
+    });
     expect(summary).toEqual([
-      {
-        url: `http://${REMOTE}:18096/metrics`,
-        labels: {
-          app: "jellyfin",
-          container: "jellyfin",
-          host: "hermes",
-          instance: "jellyfin",
-          job: "apps",
-        },
-      },
-      {
-        url: `http://${REMOTE}:28000/metrics`,
-        labels: {
-          app: "qbittorrent-exporter",
-          container: "qbittorrent-exporter",
-          host: "hermes",
-          instance: "qbittorrent-exporter",
-          job: "apps",
-        },
-      },
+      { url: "http://exportarr:9707/custom", labels: labels("exportarr") },
+      { url: "http://jellyfin:8096/metrics", labels: labels("jellyfin") },
+      { url: "http://qbittorrent-exporter:8000/metrics", labels: labels("qbittorrent-exporter") },
     ]);
     const list = requests.find((u) => u.includes("/containers/json")) ?? "";
     expect(decodeURIComponent(list)).toContain("homelab.metrics.port");
+  });
+
+  it("runs with the remote-write receiver Alloy pushes to", async () => {
+    await activeTargets("apps", Date.now() + 40_000);
+    const res = await fetch(`http://127.0.0.1:${promPort}/api/v1/status/flags`);
+    const body = (await res.json()) as { data: Record<string, string> };
+    expect(body.data["web.enable-remote-write-receiver"]).toBe("true");
+    // An empty body is a bad request, not a 404: the endpoint is there.
+    const write = await fetch(`http://127.0.0.1:${promPort}/api/v1/write`, { method: "POST" });
+    expect(write.status).not.toBe(404);
   });
 });

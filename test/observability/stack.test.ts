@@ -12,6 +12,7 @@ import {
   container,
   containers,
   envOf,
+  goodStacks,
   labelsOf,
   run,
   runCached,
@@ -163,33 +164,67 @@ describe.each(STACKS)("ObservabilityStack in %s", (stack) => {
   });
 });
 
+describe.each(goodStacks())("LAN exposure in %s", (stack) => {
+  let ev: Evaluation;
+  beforeAll(async () => {
+    ev = await runCached(stack);
+  });
+
+  it("publishes no socket proxy port on any host", () => {
+    const proxies = containers(ev).filter((c) => labelsOf(c)["homelab.app"] === "socket-proxy");
+    expect(proxies.length).toBeGreaterThan(0);
+    for (const c of proxies) expect([c.name, c.inputs.ports ?? []]).toEqual([c.name, []]);
+  });
+
+  it("publishes no app's metrics port on the LAN: Alloy scrapes and remote-writes instead", () => {
+    for (const c of containers(ev)) {
+      const labels = labelsOf(c);
+      const port = labels["homelab.metrics.port"];
+      if (port === undefined) continue;
+      const def = definitionOf(labels["homelab.app"]);
+      // A port published for another reason (declared, the route port, a LAN port) may
+      // happen to be the metrics port too.
+      const declared = new Set([
+        ...(def.ports ?? []).map((p) => p.container),
+        ...(def.lanPorts ?? []).map((p) => p.port),
+        ...(def.route ? [def.route.port] : []),
+      ]);
+      const published = ((c.inputs.ports ?? []) as PortInput[]).map((p) => p.internal);
+      if (!declared.has(Number(port))) expect([c.name, published]).not.toContainEqual(Number(port));
+    }
+  });
+});
+
 describe("remote hosts in prod", () => {
-  it("expose the socket proxy and app metrics on the LAN address only away from Prometheus", async () => {
+  it("reach Prometheus' remote-write receiver on its LAN address, and nothing of theirs is scraped over the LAN", async () => {
     const ev = await runCached("prod");
     const hosts = hostsOf(stackConfig("prod"));
-    const home = labelsOf(container(ev, "prometheus"))["homelab.host"];
+    const prometheus = container(ev, "prometheus");
+    const home = labelsOf(prometheus)["homelab.host"];
     expect(Object.keys(hosts).length).toBeGreaterThan(1);
-    for (const [host, h] of Object.entries(hosts)) {
-      const ports = (container(ev, `socket-proxy-${host}`).inputs.ports ?? []) as PortInput[];
-      if (host === home) expect(ports).toEqual([]);
-      else
-        expect(ports).toEqual([{ internal: 2375, external: 2375, protocol: "tcp", ip: h.address }]);
+    expect(prometheus.inputs.ports).toContainEqual({
+      internal: 9090,
+      external: 9090,
+      protocol: "tcp",
+      ip: hosts[home].address,
+    });
+    for (const host of Object.keys(hosts)) {
+      const alloy = container(ev, `alloy-${host}`);
+      const config = (alloy.inputs.uploads as { file: string; content: string }[]).find(
+        (u) => u.file === "/etc/alloy/config.alloy",
+      )?.content;
+      if (host === home) expect(config).not.toContain("prometheus.remote_write");
+      else expect(config).toContain(`url = "http://${hosts[home].address}:9090/api/v1/write"`);
+      // Alloy shares both app networks with the apps it scrapes.
+      const nets = (alloy.inputs.networksAdvanced as { name: string }[]).map((n) => n.name);
+      expect(nets).toHaveLength(3);
     }
-    // A remote app with metrics is scraped through its LAN port.
-    const remote = containers(ev).find((c) => {
+    // A remote app with metrics exists, and its metrics port is not on the LAN.
+    const remote = containers(ev).filter((c) => {
       const l = labelsOf(c);
       return l["homelab.metrics.port"] !== undefined && l["homelab.host"] !== home;
     });
-    expect(remote).toBeDefined();
-    if (remote) {
-      const l = labelsOf(remote);
-      expect(remote.inputs.ports).toContainEqual(
-        expect.objectContaining({
-          internal: Number(l["homelab.metrics.port"]),
-          ip: hosts[l["homelab.host"]].address,
-        }),
-      );
-    }
+    expect(remote.length).toBeGreaterThan(0);
   });
 });
 
