@@ -35,6 +35,8 @@ export interface AppArgs {
   labels?: Readonly<Record<string, string>>;
   /** Resources the container must wait for (a database, a VPN container). */
   dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /** Finish creating only once the health check passes (an init step others wait for). */
+  waitHealthy?: boolean;
   /** Replaces the catalog's command (e.g. a first-start bootstrap). */
   command?: string[];
   /** Replaces the catalog's entrypoint (the image's ENTRYPOINT when neither is set). */
@@ -127,6 +129,8 @@ export class App extends pulumi.ComponentResource {
         tmpfs: Object.keys(plan.tmpfs).length ? plan.tmpfs : undefined,
         memory: plan.memoryMb,
         sysctls: plan.sysctls,
+        wait: args.waitHealthy || undefined,
+        waitTimeout: args.waitHealthy ? 300 : undefined,
         cpus: plan.cpus !== undefined ? String(plan.cpus) : undefined,
         logDriver: "json-file",
         logOpts: { "max-size": "10m", "max-file": "3" },
@@ -178,6 +182,8 @@ export class App extends pulumi.ComponentResource {
         dependsOn,
         // The provider stores but does not apply these on update; replacing applies them.
         replaceOnChanges: ["healthcheck", "tmpfs"],
+        // Docker merges the daemon's default log-opts into what it reports back; ours are constant.
+        ignoreChanges: ["logOpts"],
         deleteBeforeReplace: true,
       },
     );

@@ -149,6 +149,8 @@ export class DataServices extends pulumi.ComponentResource {
         ],
         secretEnvKeys: [ADMIN_PASSWORD_ENV[conn.engine], APP_PASSWORD_ENV],
         dependsOn: [server.container],
+        // Created only once healthy (database and role exist), so the app starts after it.
+        waitHealthy: true,
       },
       { parent: this },
     );

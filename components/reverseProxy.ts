@@ -53,8 +53,11 @@ function coreWiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
         env.push(`AUTHELIA_NOTIFIER_SMTP_PASSWORD_FILE=${autheliaSecretPath("smtpPassword")}`);
       }
       if (spec.sso.usersFromConfig) {
-        files.push({ path: AUTHELIA_PATHS.users, content: homelab.requireSecret("ssoUsers") });
-        return { files, env };
+        files.push({
+          path: AUTHELIA_PATHS.providedUsers,
+          content: homelab.requireSecret("ssoUsers"),
+        });
+        return { files, env, command: ["--config", AUTHELIA_PATHS.config] };
       }
       // No users file given: one admin whose generated password is hashed by Authelia itself on first start.
       return {

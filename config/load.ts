@@ -392,6 +392,12 @@ function readDns(
         message: `"${zone}" is not a suffix of homelab:domain "${domain}"`,
       });
     }
+    if (dns.proxied && zone !== domain) {
+      issues.push({
+        key: k("dns", ["proxied"]),
+        message: `Cloudflare's free certificate covers one level below ${zone}; proxied records under ${domain} would fail TLS at Cloudflare (use proxied: false, or make the domain the zone)`,
+      });
+    }
     if (!dns.target)
       issues.push({
         key: k("dns", ["target"]),

@@ -10,10 +10,16 @@ import type { AppDefinition } from "../../catalog/types";
 import type { AppSpec, HomelabSpec } from "../../config/spec";
 import { SSO_PORTAL_APP, appHost } from "./traefik";
 
-/** In-container paths; `/config` is the Authelia app directory. */
+/**
+ * In-container paths. `/config` is the app directory on the database tier (state, and the
+ * generated admin's users file); files the program delivers live in the container under
+ * `/etc/authelia`, so uploads never leave root-owned copies in the owner's directory.
+ */
 export const AUTHELIA_PATHS = {
-  config: "/config/configuration.yml",
+  config: "/etc/authelia/configuration.yml",
   users: "/config/users.yml",
+  /** The users file from `homelab:ssoUsers`, delivered with every deploy. */
+  providedUsers: "/etc/authelia/users.yml",
   /** SQLite storage: the app directory must be on the database tier (or mount it there). */
   database: "/config/db.sqlite3",
   notifications: "/config/notification.txt",
@@ -168,7 +174,7 @@ export function autheliaConfig(
       password_reset: { disable: usersManaged },
       password_change: { disable: usersManaged },
       file: {
-        path: AUTHELIA_PATHS.users,
+        path: usersManaged ? AUTHELIA_PATHS.providedUsers : AUTHELIA_PATHS.users,
         watch: true,
         password: {
           algorithm: "argon2",

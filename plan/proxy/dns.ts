@@ -26,12 +26,14 @@ export function dnsRecords(spec: HomelabSpec): PlannedRecord[] {
     const def = definitionOf(app.name);
     if (!def.route || def.perHost) continue;
     const streaming = def.route.streaming === true;
+    // LAN-only apps are allow-listed by client address, which Cloudflare's proxy would hide.
+    const lanOnly = def.route.lanOnly === true;
     records.push({
       app: app.name,
       name: appHost(spec, app),
       type: spec.dns.target === "ddns" ? "CNAME" : "A",
       content: spec.dns.target === "ddns" ? spec.domain : spec.dns.target,
-      proxied: spec.dns.proxied && !streaming,
+      proxied: spec.dns.proxied && !streaming && !lanOnly,
       comment: `managed by pulumi ${spec.project}/${spec.stack}: ${app.name}${streaming ? ` ${STREAMING_MARKER}` : ""}`,
     });
   }

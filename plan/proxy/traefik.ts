@@ -47,6 +47,37 @@ export const MIDDLEWARES = {
   ssoRateLimit: "sso-ratelimit",
 } as const;
 /** Servers transport for apps that only speak HTTPS with a self-signed certificate. */
+/** Cloudflare's published proxy ranges (cloudflare.com/ips). */
+export const CLOUDFLARE_RANGES = [
+  "173.245.48.0/20",
+  "103.21.244.0/22",
+  "103.22.200.0/22",
+  "103.31.4.0/22",
+  "141.101.64.0/18",
+  "108.162.192.0/18",
+  "190.93.240.0/20",
+  "188.114.96.0/20",
+  "197.234.240.0/22",
+  "198.41.128.0/17",
+  "162.158.0.0/15",
+  "104.16.0.0/13",
+  "104.24.0.0/14",
+  "172.64.0.0/13",
+  "131.0.72.0/22",
+  "2400:cb00::/32",
+  "2606:4700::/32",
+  "2803:f800::/32",
+  "2405:b500::/32",
+  "2405:8100::/32",
+  "2a06:98c0::/29",
+  "2c0f:f248::/32",
+] as const;
+
+/** Whether requests reach Traefik through Cloudflare's proxy. */
+export function cloudflareProxied(spec: HomelabSpec): boolean {
+  return spec.mode === "domain" && spec.dns.provider === "cloudflare" && spec.dns.proxied;
+}
+
 export const INSECURE_TRANSPORT = "insecure-https";
 
 /**
@@ -151,6 +182,10 @@ export function traefikStaticConfig(
       asDefault: true,
       transport,
       http: { tls },
+      // Behind Cloudflare's proxy the peer is a Cloudflare edge: trust its X-Forwarded-For.
+      ...(cloudflareProxied(spec)
+        ? { forwardedHeaders: { trustedIPs: [...CLOUDFLARE_RANGES] } }
+        : {}),
     };
   } else {
     entryPoints.web = { address: `:${ENTRYPOINT_PORTS.web}`, asDefault: true, transport };
@@ -242,7 +277,13 @@ export function middlewaresConfig(spec: HomelabSpec): string {
     };
     // Per client IP; Authelia's own regulation bans accounts/IPs after failed logins.
     middlewares[MIDDLEWARES.ssoRateLimit] = {
-      rateLimit: { average: 60, period: "1m", burst: 30 },
+      rateLimit: {
+        average: 60,
+        period: "1m",
+        burst: 30,
+        // Behind Cloudflare every request comes from an edge address: limit per real client.
+        ...(cloudflareProxied(spec) ? { sourceCriterion: { ipStrategy: { depth: 1 } } } : {}),
+      },
     };
   }
 

@@ -65,7 +65,9 @@ describe.each(goodStacks())("reverse proxy over %s", (stack) => {
     for (const r of records) {
       const app = routed.find((a) => `${a.subdomain}.${spec.domain}` === r.inputs.name);
       const def = definitionOf(app?.name ?? "");
-      expect(r.inputs.proxied).toBe(spec.dns.proxied && !def.route?.streaming);
+      expect(r.inputs.proxied).toBe(
+        spec.dns.proxied && !def.route?.streaming && !def.route?.lanOnly,
+      );
       expect(String(r.inputs.comment)).toContain(`${spec.project}/${spec.stack}`);
       expect(r.inputs.type).toBe(spec.dns.target === "ddns" ? "CNAME" : "A");
     }
@@ -147,5 +149,53 @@ describe("domain mode", () => {
       "<secret cloudflare:apiToken>",
     );
     expect(traefik?.secretPaths.some((p) => p.startsWith("uploads"))).toBe(true);
+  });
+});
+
+describe("behind Cloudflare's proxy", () => {
+  it("trusts Cloudflare's forwarded client address and rate-limits the portal per client", async () => {
+    const ev = await runCached("good/fixed-ip-two-hosts.yaml");
+    const traefik = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "traefik");
+    const uploads = (traefik?.inputs.uploads ?? []) as { file: string; content: string }[];
+    const staticConfig = uploads.find((u) => u.file.endsWith("traefik.yml"))?.content ?? "";
+    expect(staticConfig).toContain("trustedIPs");
+    expect(staticConfig).toContain("173.245.48.0/20");
+    const middlewares = ev.resources.find((r) => r.name.endsWith("-middlewares-write"));
+    const b64 =
+      /printf '%s' '([A-Za-z0-9+/=]+)'/.exec(String(middlewares?.inputs.create))?.[1] ?? "";
+    expect(Buffer.from(b64, "base64").toString("utf8")).toContain("depth: 1");
+  });
+
+  it("does not trust forwarded headers when records are DNS-only", async () => {
+    const ev = await runCached("prod");
+    const traefik = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "traefik");
+    const uploads = (traefik?.inputs.uploads ?? []) as { file: string; content: string }[];
+    expect(uploads.find((u) => u.file.endsWith("traefik.yml"))?.content).not.toContain(
+      "trustedIPs",
+    );
+  });
+});
+
+describe("Authelia users", () => {
+  it("reads the owner's users file from the container, never leaving it in the data directory", async () => {
+    const ev = await runCached("prod");
+    const authelia = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "authelia");
+    const uploads = (authelia?.inputs.uploads ?? []) as { file: string; content: string }[];
+    expect(uploads.map((u) => u.file)).toEqual(
+      expect.arrayContaining(["/etc/authelia/configuration.yml", "/etc/authelia/users.yml"]),
+    );
+    expect(uploads.every((u) => !u.file.startsWith("/config/"))).toBe(true);
+    expect(authelia?.inputs.command).toEqual(["--config", "/etc/authelia/configuration.yml"]);
+    const config = uploads.find((u) => u.file.endsWith("configuration.yml"))?.content ?? "";
+    expect(config).toContain("path: /etc/authelia/users.yml");
+  });
+
+  it("bootstraps one admin into the data directory when no users file is configured", async () => {
+    const ev = await runCached("good/fixed-ip-two-hosts.yaml");
+    const authelia = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "authelia");
+    const command = (authelia?.inputs.command ?? []) as string[];
+    expect(command.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(command[2]).toContain("/config/users.yml");
+    expect(command[2]).toContain("exec authelia --config '/etc/authelia/configuration.yml'");
   });
 });
