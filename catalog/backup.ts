@@ -16,6 +16,8 @@ export const backupApp: AppDefinition = {
     "Scheduled restic backups of every config and database directory of the host, with database dumps, retention and checks",
   image: { repository: "restic/restic", tag: "0.18.0" },
   perHost: true,
+  // Losing a config volume must never mean losing the homelab: on even without the core profile.
+  always: true,
   // The image's ENTRYPOINT is restic itself; the container runs the generated script, whose
   // `serve` installs the dump clients, initialises the repositories and runs busybox crond.
   entrypoint: ["/bin/sh"],

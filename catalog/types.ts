@@ -155,6 +155,8 @@ export interface AppDefinition {
   networkOf?: string;
   /** Stack config keys (`homelab:vpn`, `homelab:vpnPrivateKey`, `cloudflare:apiToken`) the app cannot run without. */
   requires?: readonly string[];
+  /** On whatever the profiles say (backups); only `homelab:apps.<name>.enabled: false` stops it. */
+  always?: boolean;
   /** Enabled when its profile is; `false` makes it opt-in through `homelab:apps`. */
   defaultEnabled?: boolean;
   /**

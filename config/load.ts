@@ -182,6 +182,7 @@ function isEnabled(
     return false;
   }
   if (override !== undefined) return override;
+  if (def.always) return true;
   return profiles.includes(def.profile) && def.defaultEnabled !== false;
 }
 

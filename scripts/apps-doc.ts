@@ -55,6 +55,7 @@ function address(def: AppDefinition): string {
 const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 function enablement(def: AppDefinition): string {
+  if (def.always) return "always";
   if (def.defaultEnabled === false) return "opt-in";
   if (def.enabledWhen === "sso") return "with SSO";
   if (def.enabledWhen === "ddns") return "with DDNS";

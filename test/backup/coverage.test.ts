@@ -17,8 +17,10 @@ import {
   containers,
   goodStacks,
   labelsOf,
+  run,
   runCached,
   stackConfig,
+  withConfig,
 } from "../helpers/harness";
 
 interface Volume {
@@ -190,5 +192,16 @@ describe("the backup password output", () => {
     expect(ev.error).toBeUndefined();
     expect(ev.outputs.backupPassword).toBe("given-password");
     expect(ev.resources.some((r) => r.name === "backup-password")).toBe(false);
+  });
+});
+
+describe("backups cannot be forgotten", () => {
+  it("runs the backup job on every host even when the core profile is left out", async () => {
+    const stack = withConfig(stackConfig("dev"), (c) => {
+      c["homelab:profiles"] = ["observability"];
+    });
+    const ev = await run(stack);
+    expect(ev.error).toBeUndefined();
+    expect(containers(ev).map((c) => c.name)).toContain("backup-local-container");
   });
 });
