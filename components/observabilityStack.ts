@@ -71,7 +71,7 @@ function wiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
 }
 
 /**
- * Metrics, logs, alerts, dashboards and uptime checks (issue 5). Prometheus discovers the
+ * Metrics, logs, alerts, dashboards and uptime checks. Prometheus discovers the
  * apps of its own host through the local socket proxy by container labels; on every other
  * host Alloy discovers them the same way, scrapes them locally and remote-writes to
  * Prometheus, and ships logs to Loki. No socket proxy is reachable from the LAN, and adding

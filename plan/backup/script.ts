@@ -17,7 +17,7 @@ import {
   type DumpHook,
 } from "./hooks";
 
-/** Where the lead uploads the script in the container. */
+/** Where the BackupJob uploads the script in the container. */
 export const BACKUP_SCRIPT_PATH = "/etc/homelab/backup.sh";
 /** busybox crond reads `<dir>/root`; `serve` starts crond on this directory. */
 export const CRONTABS_DIR = "/etc/crontabs";

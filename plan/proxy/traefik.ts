@@ -153,7 +153,7 @@ export function lanCidrs(spec: HomelabSpec): string[] {
 }
 
 /**
- * `/etc/traefik/traefik.yml`. Mounts the lead provides: `/certs` (config class, `certs`),
+ * `/etc/traefik/traefik.yml`. Mounts the ReverseProxy provides: `/certs` (config class, `certs`),
  * `/etc/traefik/dynamic` (config class, `dynamic`, read-only), `/var/log/traefik` (logs).
  */
 export function traefikStaticConfig(

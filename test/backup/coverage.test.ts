@@ -1,5 +1,5 @@
 /**
- * Coverage by construction (issue 6): every stateful mount of every container of every good
+ * Coverage by construction: every stateful mount of every container of every good
  * stack is backed up by the BackupJob of its host, read-only, and named in the uploaded script.
  */
 import * as pulumi from "@pulumi/pulumi";

@@ -1,5 +1,5 @@
 /**
- * The ObservabilityStack in the real program (issue 5): exporters on every host, data on its
+ * The ObservabilityStack in the real program: exporters on every host, data on its
  * tier, secrets kept secret, LAN-only publishing, and DESIGN §7 — adding an app changes no
  * input of any observability resource.
  */
