@@ -36,6 +36,8 @@ export const gameApps: readonly AppDefinition[] = [
       startPeriodSeconds: 30,
     },
     volumes: [{ class: "games", target: "/var/ts3server" }],
+    // The entrypoint writes its ini files here on every start (image-owned, not uid 1000).
+    tmpfs: { "/var/run/ts3server": 1 },
     memoryMb: 256,
   },
   {

@@ -85,7 +85,8 @@ export const infraApps: readonly AppDefinition[] = [
         exported: true,
       },
     ],
-    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE"],
+    // start.sh sets pihole-FTL's file capabilities (setcap) before dropping to the pihole user.
+    capAdd: [...ROOT_DROP_CAPS, "NET_BIND_SERVICE", "SETFCAP"],
     exceptions: {
       writableRoot:
         "FTL writes its generated dnsmasq configuration and logs below /etc and /var/log",

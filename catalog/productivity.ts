@@ -51,6 +51,8 @@ export const productivityApps: readonly AppDefinition[] = [
     // Encrypts stored credentials: protected like every generated secret.
     secrets: [secret("encryptionKey", "N8N_ENCRYPTION_KEY", 48, true)],
     metrics: { port: 5678, path: "/metrics" },
+    // n8n writes generated static assets under ~/.cache at start.
+    tmpfs: { "/home/node/.cache": 64 },
     memoryMb: 1024,
   },
   {
@@ -168,6 +170,8 @@ export const productivityApps: readonly AppDefinition[] = [
     },
     secrets: [secret("secretKey", "GITEA__security__SECRET_KEY", 64)],
     metrics: { port: 3000, path: "/metrics" },
+    // The rootless image creates GITEA_TEMP=/tmp/gitea at start and exits if it cannot.
+    tmpfs: { "/tmp": 256 },
     memoryMb: 512,
   },
   {
