@@ -3,9 +3,12 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Host preparation runs as root, or through passwordless sudo for a deploy user. */
+/**
+ * Host preparation runs as root, through passwordless sudo for a deploy user, or as a user
+ * who owns the storage roots (a local dev stack): sudo only where it exists and is allowed.
+ */
 export const SUDO_PRELUDE = [
   "set -eu",
   'SUDO=""',
-  '[ "$(id -u)" -eq 0 ] || SUDO="sudo -n"',
+  'if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO="sudo -n"; fi',
 ] as const;
