@@ -4,7 +4,7 @@ import { performance } from "node:perf_hooks";
 import { CATALOG } from "../catalog";
 import type { AppDefinition } from "../catalog/types";
 import { deploy } from "../program";
-import { evaluate, type Evaluation } from "./evaluate";
+import { CONTAINER, evaluate, type Evaluation } from "./evaluate";
 import { longestChain } from "./graph";
 import { readStack, type StackConfig } from "./stackFile";
 
@@ -15,7 +15,6 @@ import { readStack, type StackConfig } from "./stackFile";
 
 const ROOT = join(__dirname, "..");
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
-const CONTAINER = "docker:index/container:Container";
 
 /** Synthetic apps: small routed web apps, so synthetic stacks scale the real code paths. */
 function syntheticDefinition(i: number): AppDefinition {

@@ -26,6 +26,15 @@ export interface Evaluation {
   error?: Error;
 }
 
+/** The type token of a Docker container. */
+export const CONTAINER = "docker:index/container:Container";
+
+/** A container's labels as a record (the provider takes a list of `{ label, value }`). */
+export function labelsOf(r: RegisteredResource): Record<string, string> {
+  const list = (r.inputs.labels ?? []) as { label: string; value: string }[];
+  return Object.fromEntries(list.map((l) => [l.label, l.value]));
+}
+
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG_VALUE = "1b47061264138c4ac30d75fd1eb44270";
 

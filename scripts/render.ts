@@ -1,8 +1,7 @@
 import type { HomelabSpec, HostSpec, Tier } from "../config/spec";
 import { LABELS } from "../plan/labels";
-import type { Evaluation, RegisteredResource } from "./evaluate";
+import { CONTAINER, labelsOf, type Evaluation, type RegisteredResource } from "./evaluate";
 
-const CONTAINER = "docker:index/container:Container";
 const NETWORK = "docker:index/network:Network";
 const DNS = "cloudflare:index/dnsRecord:DnsRecord";
 
@@ -10,11 +9,6 @@ interface Volume {
   hostPath: string;
   containerPath: string;
   readOnly?: boolean;
-}
-
-function labels(r: RegisteredResource): Record<string, string> {
-  const list = (r.inputs.labels ?? []) as { label: string; value: string }[];
-  return Object.fromEntries(list.map((l) => [l.label, l.value]));
 }
 
 function tierOf(host: HostSpec, path: string): Tier | undefined {
@@ -42,7 +36,7 @@ export function renderPlan(
   const containers = ev.resources.filter((r) => r.type === CONTAINER);
   for (const host of spec.hosts) {
     const mine = containers
-      .filter((c) => labels(c)[LABELS.host] === host.name)
+      .filter((c) => labelsOf(c)[LABELS.host] === host.name)
       .sort((a, b) => a.name.localeCompare(b.name));
     const tiers = Object.entries(host.storage)
       .map(([t, root]) => `${t}=${root}`)
@@ -58,7 +52,7 @@ export function renderPlan(
     );
     mine.forEach((c, i) => {
       const last = i === mine.length - 1;
-      const l = labels(c);
+      const l = labelsOf(c);
       const app = l[LABELS.app];
       const image = ev.resources.find(
         (r) =>
@@ -133,19 +127,19 @@ export function renderMermaid(
       `  subgraph ${id(host.name)}["${host.name}${host.edge ? " (edge)" : ""} · ${host.address}"]`,
     );
     for (const c of containers
-      .filter((x) => labels(x)[LABELS.host] === host.name)
+      .filter((x) => labelsOf(x)[LABELS.host] === host.name)
       .sort((a, b) => a.name.localeCompare(b.name))) {
-      const app = labels(c)[LABELS.app];
+      const app = labelsOf(c)[LABELS.app];
       out.push(`    ${id(`${host.name}_${app}`)}["${app}"]`);
     }
     out.push("  end");
   }
   const edge = spec.hosts.find((h) => h.edge);
-  if (edge && containers.some((c) => labels(c)[LABELS.app] === "traefik")) {
+  if (edge && containers.some((c) => labelsOf(c)[LABELS.app] === "traefik")) {
     const proxy = id(`${edge.name}_traefik`);
     out.push(`  internet --> ${proxy}`);
     for (const c of containers) {
-      const l = labels(c);
+      const l = labelsOf(c);
       if (l[LABELS.app] !== "traefik" && urls[l[LABELS.app]])
         out.push(`  ${proxy} --> ${id(`${l[LABELS.host]}_${l[LABELS.app]}`)}`);
     }

@@ -8,6 +8,7 @@
 import { stringify } from "yaml";
 import type { HomelabSpec, HostSpec } from "../../config/spec";
 import { edgeHost, hostByName } from "../../config/spec";
+import { prometheusHost } from "../container";
 import { LABELS } from "../labels";
 
 /** Go consumers (Prometheus, Alertmanager, Loki) read YAML 1.1: quote `yes`, dates, octals. */
@@ -36,8 +37,7 @@ export const JOBS = { node: "node", cadvisor: "cadvisor", apps: "apps" } as cons
  * app when it is placed explicitly, the edge host otherwise.
  */
 export function observabilityHost(spec: HomelabSpec): string {
-  const placed = spec.apps.find((a) => a.name === "prometheus")?.host;
-  return placed ? hostByName(spec, placed).name : edgeHost(spec).name;
+  return prometheusHost(spec) ?? edgeHost(spec).name;
 }
 
 /** `addr:port`, with brackets around IPv6 literals. */

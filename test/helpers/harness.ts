@@ -1,6 +1,14 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { evaluate, type Evaluation, type RegisteredResource } from "../../scripts/evaluate";
+import {
+  CONTAINER,
+  evaluate,
+  labelsOf,
+  type Evaluation,
+  type RegisteredResource,
+} from "../../scripts/evaluate";
+
+export { CONTAINER, labelsOf };
 import { readStack, type StackConfig } from "../../scripts/stackFile";
 import { deploy } from "../../program";
 
@@ -53,20 +61,12 @@ export function runCached(stack: string): Promise<Evaluation> {
   return ev;
 }
 
-export const CONTAINER = "docker:index/container:Container";
-
 export function ofType(ev: Evaluation, type: string): RegisteredResource[] {
   return ev.resources.filter((r) => r.type === type);
 }
 
 export function containers(ev: Evaluation): RegisteredResource[] {
   return ofType(ev, CONTAINER);
-}
-
-/** Container labels as a record. */
-export function labelsOf(r: RegisteredResource): Record<string, string> {
-  const list = (r.inputs.labels ?? []) as { label: string; value: string }[];
-  return Object.fromEntries(list.map((l) => [l.label, l.value]));
 }
 
 /** The container of an app, by its instance id (`sonarr`, `node-exporter-nas`). */
