@@ -1,8 +1,13 @@
+/**
+ * `npm test`: needs only Node and npm. Suites named `*.lab.test.ts` need real tools and a
+ * Docker engine and run under `npm run test:lab` (jest.lab.config.js).
+ */
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test", "<rootDir>/policy"],
   testMatch: ["**/*.test.ts"],
+  testPathIgnorePatterns: ["/node_modules/", "\\.lab\\.test\\.ts$"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 120000,
 };

@@ -164,6 +164,8 @@ export interface AppDefinition {
    * database's own client (plan/backup/hooks.ts), instead of copying live files.
    */
   dump?: DumpDefinition;
+  /** The image's contract at the pinned tag, with its upstream source. */
+  contract?: ImageContract;
 }
 
 /** How the BackupJob takes a consistent copy of an app's database. */
@@ -176,4 +178,20 @@ export interface DumpDefinition {
   database?: string;
   /** Name of one of the app's `secrets` holding the database password. */
   passwordSecret?: string;
+}
+
+/**
+ * What the image does at the pinned tag, read from its Dockerfile and entrypoint (DESIGN §6):
+ * the facts our container must satisfy for the image to start and work.
+ */
+export interface ImageContract {
+  /** Dockerfile USER at the pinned tag as numeric `uid:gid` (`0:0` when none). */
+  user: string;
+  /**
+   * The user the entrypoint switches to before the app writes its files: `owner` for images
+   * that take PUID/PGID, else numeric `uid:gid`. Absent when the process keeps its start user.
+   */
+  dropsTo?: "owner" | string;
+  /** Upstream files these facts were read from: `owner/repo path@tag`. */
+  source: readonly string[];
 }

@@ -446,11 +446,12 @@ cmd_snapshots() {
   rrestic "\${BACKUP_REPOSITORY:-${q(repos[0].name)}}" snapshots --host "$HOST"
 }
 
-# Container entrypoint: best-effort preparation, then busybox crond in the foreground.
+# Container entrypoint: best-effort preparation, then busybox crond in the foreground, logging
+# to stderr (docker logs) with -L: Alpine's -d does the same but not every busybox build has it.
 cmd_serve() {
   (ensure_clients) || log "installing database clients failed; the next backup retries"
   (cmd_init) || log "init failed; backups fail (and alert) until it succeeds"
-  exec crond -f -d "\${CROND_LOG_LEVEL:-8}" -c ${q(CRONTABS_DIR)}
+  exec crond -f -l "\${CROND_LOG_LEVEL:-8}" -L /dev/stderr -c ${q(CRONTABS_DIR)}
 }
 
 _command=\${1:-}

@@ -1,0 +1,268 @@
+/**
+ * The engine lab: the dev stack and a one-host domain stack with every profile that fits are
+ * applied to a real Docker engine exactly as `@pulumi/docker` sends them (stand-in images),
+ * after their host preparation ran for real; then every container is checked from inside.
+ */
+import { existsSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
+import { containers, labelsOf, run } from "../helpers/harness";
+import {
+  applyStack,
+  backupRootfs,
+  buildImages,
+  removeStack,
+  type AppliedStack,
+} from "./engine/apply";
+import type { DockerApi } from "./engine/dockerApi";
+import { imageUser, labEngine, labStack, runtimeUser, type LabStack } from "./engineLab";
+
+interface Inspect {
+  Id: string;
+  Name: string;
+  RestartCount: number;
+  State: { Running: boolean; Status: string; ExitCode: number; Restarting: boolean };
+  HostConfig: {
+    NetworkMode: string;
+    PortBindings?: Record<string, { HostIp: string; HostPort: string }[]> | null;
+  };
+  NetworkSettings: { Networks: Record<string, { IPAddress: string; Gateway: string }> };
+  Mounts: { Type: string; Source: string; Destination: string; RW: boolean }[];
+}
+
+const PG_BIN = "/usr/lib/postgresql/15/bin";
+const SETTLE_MS = 6000;
+
+interface Case {
+  stack: string;
+  /** Every socket the stack publishes on the host, `ip:port/proto`, written out by hand. */
+  published: string[];
+}
+
+const CASES: Case[] = [
+  {
+    stack: "dev",
+    published: [
+      // The dev host's address is loopback already; the lab moves it to 127.0.0.2.
+      "0.0.0.0:80/tcp",
+      "0.0.0.0:443/tcp",
+      "127.0.0.2:3100/tcp",
+      "127.0.0.2:8081/tcp",
+      "127.0.0.2:9090/tcp",
+      "127.0.0.2:9100/tcp",
+    ],
+  },
+  {
+    stack: "good/lab-one-host.yaml",
+    published: [
+      "0.0.0.0:1883/tcp",
+      "0.0.0.0:2222/tcp",
+      "0.0.0.0:443/tcp",
+      "0.0.0.0:51820/udp",
+      "0.0.0.0:53/tcp",
+      "0.0.0.0:53/udp",
+      "0.0.0.0:80/tcp",
+      "127.0.0.2:3003/tcp",
+      "127.0.0.2:3100/tcp",
+      "127.0.0.2:8081/tcp",
+      "127.0.0.2:9090/tcp",
+      "127.0.0.2:9100/tcp",
+    ],
+  },
+];
+
+let api: DockerApi;
+beforeAll(async () => {
+  api = await labEngine();
+});
+
+describe.each(CASES)("$stack on a real engine", ({ stack, published }) => {
+  let lab: LabStack;
+  let ev: Evaluation;
+  let applied: AppliedStack;
+  const inspected = new Map<string, Inspect>();
+  let hostServer: Server;
+  let hostPort = 0;
+
+  beforeAll(async () => {
+    lab = labStack(stack);
+    ev = await run(lab.config);
+    if (ev.error) throw ev.error;
+    await buildImages(api, ev, {
+      userOf: imageUser,
+      realImages: { "restic/restic:0.18.0": () => backupRootfs(PG_BIN) },
+    });
+    applied = await applyStack(api, ev);
+    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    for (const c of applied.containers)
+      inspected.set(c.resource.name, await api.json<Inspect>("GET", `/containers/${c.id}/json`));
+    hostServer = createServer((_, res) => res.end("host\n"));
+    await new Promise<void>((r) => hostServer.listen(0, "0.0.0.0", r));
+    hostPort = (hostServer.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    hostServer?.close();
+    if (applied) await removeStack(api, applied);
+    if (lab) rmSync(lab.root, { recursive: true, force: true });
+  });
+
+  const each =
+    (f: (c: RegisteredResource, info: Inspect, id: string) => void | Promise<void>) => async () => {
+      const failures: string[] = [];
+      for (const a of applied.containers) {
+        try {
+          await f(a.resource, inspected.get(a.resource.name) as Inspect, a.id);
+        } catch (e) {
+          failures.push(`${a.resource.name}: ${(e as Error).message}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    };
+
+  test("every declared container is created and started, and still runs without restarting", async () => {
+    expect(applied.containers.length).toBe(containers(ev).length);
+    expect(applied.containers.length).toBeGreaterThan(5);
+    await each(async (_c, _info, id) => {
+      const now = await api.json<Inspect>("GET", `/containers/${id}/json`);
+      if (!now.State.Running || now.RestartCount > 0) {
+        throw new Error(
+          `${now.State.Status} (exit ${now.State.ExitCode}, restarts ${now.RestartCount}): ${await api.logs(id)}`,
+        );
+      }
+    })();
+  });
+
+  test("host preparation ran for real and every bind source exists with the owner", () => {
+    expect(applied.commands.length).toBeGreaterThan(0);
+    const missing: string[] = [];
+    for (const info of inspected.values())
+      for (const m of info.Mounts.filter((x) => x.Type === "bind"))
+        if (m.Source.startsWith(lab.root) && !require("node:fs").existsSync(m.Source))
+          missing.push(m.Source);
+    expect(missing).toEqual([]);
+  });
+
+  test("published sockets are exactly the declared ones, and the stack publishes nothing else", async () => {
+    await each((c, info) => {
+      const declared = (
+        (c.inputs.ports ?? []) as {
+          internal: number;
+          external: number;
+          ip?: string;
+          protocol?: string;
+        }[]
+      )
+        .map((p) => `${p.ip ?? "0.0.0.0"}:${p.external}->${p.internal}/${p.protocol ?? "tcp"}`)
+        .sort();
+      const actual = Object.entries(info.HostConfig.PortBindings ?? {})
+        .flatMap(([k, bs]) => bs.map((b) => `${b.HostIp || "0.0.0.0"}:${b.HostPort}->${k}`))
+        .sort();
+      expect(actual).toEqual(declared);
+    })();
+    const all = [...inspected.values()]
+      .flatMap((i) =>
+        Object.entries(i.HostConfig.PortBindings ?? {}).flatMap(([k, bs]) =>
+          bs.map((b) => `${b.HostIp || "0.0.0.0"}:${b.HostPort}/${k.split("/")[1]}`),
+        ),
+      )
+      .sort();
+    expect(all).toEqual([...published].sort());
+  });
+
+  test("every read-write bind is writable by the user the app runs as, with its capabilities", async () => {
+    await each(async (c, info, id) => {
+      const user = runtimeUser(c, lab.owner);
+      const declared = typeof c.inputs.user === "string" ? c.inputs.user : "";
+      for (const m of info.Mounts.filter((x) => x.Type === "bind" && x.RW)) {
+        const probe = `${m.Destination}/.homelab-lab-probe`;
+        const r = await api.exec(
+          id,
+          ["/bin/sh", "-c", `: > '${probe}' && rm -f '${probe}'`],
+          user === declared ? undefined : user,
+        );
+        if (r.exitCode !== 0)
+          throw new Error(`${m.Destination} not writable as ${user}: ${r.output.trim()}`);
+      }
+    })();
+  });
+
+  test("every uploaded file is readable (and executable where it is a script) by the user that uses it", async () => {
+    await each(async (c, _info, id) => {
+      const user = runtimeUser(c, lab.owner);
+      const declared = typeof c.inputs.user === "string" ? c.inputs.user : "";
+      for (const u of (c.inputs.uploads ?? []) as {
+        file: string;
+        executable?: boolean;
+        permissions?: string;
+      }[]) {
+        const script =
+          u.executable === true ||
+          (u.permissions !== undefined && (parseInt(u.permissions, 8) & 0o111) !== 0);
+        const check = script ? `test -r '${u.file}' && test -x '${u.file}'` : `test -r '${u.file}'`;
+        const r = await api.exec(
+          id,
+          ["/bin/sh", "-c", check],
+          user === declared ? undefined : user,
+        );
+        if (r.exitCode !== 0)
+          throw new Error(`${u.file} not ${script ? "executable" : "readable"} by ${user}`);
+      }
+    })();
+  });
+
+  test("a container only on `internal` reaches neither the host nor another network", async () => {
+    const only = (roles: string[]) =>
+      applied.containers.filter((a) => {
+        const nets = Object.keys(
+          inspected.get(a.resource.name)?.NetworkSettings.Networks ?? {},
+        ).sort();
+        return nets.join(",") === roles.join(",");
+      });
+    const internal = only(["internal"]);
+    const declaredInternal = applied.containers.filter((a) => {
+      const nets = (a.resource.inputs.networksAdvanced ?? []) as { name: string }[];
+      return nets.length === 1 && nets[0].name === "internal";
+    });
+    expect(internal.map((a) => a.id)).toEqual(declaredInternal.map((a) => a.id));
+    // The dev stack runs no database: nothing is on `internal` alone there.
+    if (stack === "dev") return expect(internal).toEqual([]);
+    expect(internal.length).toBeGreaterThan(0);
+    const outside = only(["proxy"])[0];
+    expect(outside).toBeDefined();
+    const gateway =
+      inspected.get(outside.resource.name)?.NetworkSettings.Networks.proxy.Gateway ?? "";
+    const fetchCmd = (target: string) => [
+      "/bin/sh",
+      "-c",
+      `wget -q -T 3 -O - http://${target}/ 2>&1`,
+    ];
+    // Positive control: a container on `proxy` reaches the host's listener through its gateway.
+    const control = await api.exec(outside.id, fetchCmd(`${gateway}:${hostPort}`));
+    expect(control.output).toContain("host");
+    const leaks: string[] = [];
+    for (const a of internal) {
+      const r = await api.exec(a.id, fetchCmd(`${gateway}:${hostPort}`));
+      if (r.exitCode === 0) leaks.push(`${a.resource.name} reached the host`);
+    }
+    expect(leaks).toEqual([]);
+  });
+
+  test("containers that share a VPN's namespace have no network of their own", () => {
+    const sharing = applied.containers.filter((a) =>
+      String(a.resource.inputs.networkMode ?? "").startsWith("container:"),
+    );
+    if (stack === "dev") {
+      expect(sharing).toEqual([]);
+      return;
+    }
+    expect(sharing.map((a) => labelsOf(a.resource)["homelab.app"])).toEqual(["qbittorrent"]);
+    const gluetun = applied.containers.find(
+      (a) => labelsOf(a.resource)["homelab.app"] === "gluetun",
+    );
+    const info = inspected.get(sharing[0].resource.name) as Inspect;
+    expect(info.HostConfig.NetworkMode).toBe(`container:${gluetun?.id}`);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([]);
+  });
+});
