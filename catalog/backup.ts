@@ -15,6 +15,7 @@ export const backupApp: AppDefinition = {
   description:
     "Scheduled restic backups of every config and database directory of the host, with database dumps, retention and checks",
   image: { repository: "restic/restic", tag: "0.18.0" },
+  contract: { user: "0:0", source: ["restic/restic docker/Dockerfile@v0.18.0"] },
   perHost: true,
   // Losing a config volume must never mean losing the homelab: on even without the core profile.
   always: true,

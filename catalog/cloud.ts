@@ -47,6 +47,13 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Files, calendars and contacts with desktop and phone sync",
     image: NEXTCLOUD_IMAGE,
+    contract: {
+      user: "0:0",
+      dropsTo: "33:33",
+      source: [
+        "nextcloud/docker 33/apache/Dockerfile and entrypoint.sh (library/nextcloud@37079fb3)",
+      ],
+    },
     placement: "data",
     // Sync clients and WebDAV cannot pass a login page; Nextcloud has its own login and 2FA.
     route: {
@@ -89,6 +96,11 @@ export const cloudApps: readonly AppDefinition[] = [
     description:
       "Nextcloud background jobs every five minutes (system cron, as upstream recommends)",
     image: NEXTCLOUD_IMAGE,
+    contract: {
+      user: "0:0",
+      dropsTo: "33:33",
+      source: ["nextcloud/docker 33/apache/Dockerfile and cron.sh (library/nextcloud@37079fb3)"],
+    },
     placement: "data",
     // The image's entrypoint skips installation for any command but Apache/FPM.
     command: ["/cron.sh"],
@@ -105,6 +117,10 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Collabora Online: edit office documents inside Nextcloud",
     image: { repository: "collabora/code", tag: "25.04.9.4.1" },
+    contract: {
+      user: "100:101",
+      source: ["CollaboraOnline/online docker/from-packages/Dockerfile@ab6dc9e0 (USER 100)"],
+    },
     placement: "data",
     // Documents open in an iframe with WOPI tokens; an SSO redirect would break the editor.
     route: {
@@ -136,6 +152,7 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Immich: photo and video library with phone backup",
     image: { repository: "ghcr.io/immich-app/immich-server", tag: IMMICH_VERSION },
+    contract: { user: "0:0", source: ["immich-app/base-images server/Dockerfile@202510071103"] },
     user: "owner",
     // Phone apps upload with their own tokens; Immich has its own login.
     route: {
@@ -170,6 +187,7 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Immich machine learning: faces, smart search (on the GPU host)",
     image: { repository: "ghcr.io/immich-app/immich-machine-learning", tag: IMMICH_VERSION },
+    contract: { user: "0:0", source: ["immich-app/immich machine-learning/Dockerfile@1f4563e7"] },
     placement: "gpu",
     gpu: "compute",
     // Not for people: the Immich server on another host calls it over the LAN.
@@ -192,6 +210,14 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "PostgreSQL with the vector extensions Immich needs (VectorChord)",
     image: { repository: "ghcr.io/immich-app/postgres", tag: "14-vectorchord0.4.3-pgvectors0.2.0" },
+    contract: {
+      user: "0:0",
+      dropsTo: "999:999",
+      source: [
+        "immich-app/base-images postgres/Dockerfile@6794fa0",
+        "immich-app/base-images postgres/immich-docker-entrypoint.sh@6794fa0",
+      ],
+    },
     placement: "data",
     internalOnly: true,
     user: "owner",
@@ -216,6 +242,7 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Navidrome: music streaming from the shared library (Subsonic API)",
     image: { repository: "deluan/navidrome", tag: "0.58.0" },
+    contract: { user: "0:0", source: ["navidrome/navidrome Dockerfile@v0.58.0"] },
     user: "owner",
     // Subsonic clients authenticate with Navidrome's own accounts.
     route: {

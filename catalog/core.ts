@@ -7,6 +7,13 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Read-only Docker API subset for Traefik, Prometheus, Alloy and the dashboard",
     image: { repository: "lscr.io/linuxserver/socket-proxy", tag: "3.2.6" },
+    contract: {
+      user: "0:0",
+      source: [
+        "linuxserver/docker-socket-proxy Dockerfile@3.2.6-r0-ls59",
+        "linuxserver/docker-socket-proxy root/docker-entrypoint.sh@3.2.6-r0-ls59",
+      ],
+    },
     perHost: true,
     health: { test: ["CMD-SHELL", "wget -q --spider http://127.0.0.1:2375/_ping || exit 1"] },
     env: {
@@ -44,6 +51,10 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Reverse proxy: TLS, routing by container labels, forward-auth",
     image: { repository: "traefik", tag: "v3.5.3" },
+    contract: {
+      user: "0:0",
+      source: ["traefik/traefik-library-image v3.5/alpine/Dockerfile@v3.5.3"],
+    },
     placement: "edge",
     egress: true,
     route: {
@@ -80,6 +91,10 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Single sign-on portal and forward-auth for every admin app",
     image: { repository: "authelia/authelia", tag: "4.39.13" },
+    contract: {
+      user: "0:0",
+      source: ["authelia/authelia Dockerfile@v4.39.13", "authelia/authelia entrypoint.sh@v4.39.13"],
+    },
     placement: "edge",
     enabledWhen: "sso",
     route: { port: 9091, subdomain: "auth", auth: "bypass" },
@@ -114,6 +129,13 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Session store for Authelia, so logins survive a restart",
     image: { repository: "redis", tag: "7.4.5-alpine" },
+    contract: {
+      user: "0:0",
+      dropsTo: "999:1000",
+      source: [
+        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105)",
+      ],
+    },
     placement: "edge",
     enabledWhen: "sso",
     internalOnly: true,
@@ -129,6 +151,7 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Keeps the apex record pointing at the current public address",
     image: { repository: "favonia/cloudflare-ddns", tag: "1.15.1" },
+    contract: { user: "1000:1000", source: ["favonia/cloudflare-ddns Dockerfile@v1.15.1"] },
     placement: "edge",
     enabledWhen: "ddns",
     egress: true,
@@ -142,6 +165,7 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Echo service that proves routing, TLS and SSO end to end",
     image: { repository: "traefik/whoami", tag: "v1.11.0" },
+    contract: { user: "0:0", source: ["traefik/whoami Dockerfile@v1.11.0"] },
     route: { port: 8080, auth: "one_factor" },
     health: { none: "scratch image without a shell or HTTP client" },
     command: ["--port", "8080"],

@@ -107,6 +107,13 @@ export const dataApps: readonly AppDefinition[] = [
     profile: "data",
     description: "PostgreSQL shared by the apps of its host: one database and one role per app",
     image: POSTGRES_IMAGE,
+    contract: {
+      user: "0:0",
+      dropsTo: "999:999",
+      source: [
+        "docker-library/postgres 17/bookworm/Dockerfile and docker-entrypoint.sh (library/postgres@37079fb3)",
+      ],
+    },
     perHost: true,
     internalOnly: true,
     // The image supports an arbitrary uid when it owns the data directory, which the host
@@ -127,6 +134,11 @@ export const dataApps: readonly AppDefinition[] = [
     profile: "data",
     description: "MariaDB shared by the apps of its host that need MySQL (BookStack, WordPress)",
     image: MARIADB_IMAGE,
+    contract: {
+      user: "0:0",
+      dropsTo: "999:999",
+      source: ["MariaDB/mariadb-docker 11.4/Dockerfile and docker-entrypoint.sh (library/mariadb)"],
+    },
     perHost: true,
     internalOnly: true,
     user: "owner",
@@ -146,6 +158,13 @@ export const dataApps: readonly AppDefinition[] = [
     profile: "data",
     description: "General-purpose Redis for the owner's own tools (apps get their own cache)",
     image: REDIS_IMAGE,
+    contract: {
+      user: "0:0",
+      dropsTo: "999:1000",
+      source: [
+        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105)",
+      ],
+    },
     internalOnly: true,
     user: "owner",
     command: REDIS_COMMAND,
@@ -160,6 +179,13 @@ export const dataApps: readonly AppDefinition[] = [
     profile: "data",
     description: "InfluxDB 2 time-series store (Home Assistant history, sensors)",
     image: { repository: "influxdb", tag: "2.7.11" },
+    contract: {
+      user: "0:0",
+      dropsTo: "1000:1000",
+      source: [
+        "influxdata/influxdata-docker influxdb/2.7/Dockerfile and entrypoint.sh (library/influxdb)",
+      ],
+    },
     internalOnly: true,
     user: "owner",
     // First start only: creates the admin, the org and a bucket with these credentials.
@@ -189,6 +215,7 @@ export const dataApps: readonly AppDefinition[] = [
     profile: "data",
     description: "Meilisearch full-text search (KaraKeep's search index)",
     image: { repository: "getmeili/meilisearch", tag: "v1.14.0" },
+    contract: { user: "0:0", source: ["meilisearch/meilisearch Dockerfile@v1.14.0"] },
     internalOnly: true,
     user: "owner",
     env: {

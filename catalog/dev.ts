@@ -9,6 +9,10 @@ export const devApps: readonly AppDefinition[] = [
     profile: "dev",
     description: "JupyterLab with PyTorch; the host's GPU when it has one",
     image: { repository: "quay.io/jupyter/pytorch-notebook", tag: "cuda12-2025-08-18" },
+    contract: {
+      user: "1000:100",
+      source: ["jupyter/docker-stacks images/docker-stacks-foundation/Dockerfile@45abbce0"],
+    },
     placement: "gpu",
     gpu: "compute",
     // The image's user is uid 1000 (jovyan); the owner's uid owns the work directory.
@@ -32,6 +36,7 @@ export const devApps: readonly AppDefinition[] = [
     profile: "dev",
     description: "MLflow experiment tracking and model registry",
     image: { repository: "ghcr.io/mlflow/mlflow", tag: "v2.22.0" },
+    contract: { user: "0:0", source: ["mlflow/mlflow docker/Dockerfile@e52d70d6"] },
     user: "owner",
     // The image has no PostgreSQL driver: runs and the registry live in SQLite on the
     // config tier, artifacts next to it, both served by the tracking server.

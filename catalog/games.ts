@@ -14,6 +14,13 @@ export const gameApps: readonly AppDefinition[] = [
     profile: "games",
     description: "TeamSpeak 3 voice server",
     image: { repository: "teamspeak", tag: "3.13.7" },
+    contract: {
+      user: "0:0",
+      dropsTo: "9987:9987",
+      source: [
+        "docker-library/official-images library/teamspeak (3.13 Dockerfile and entrypoint.sh)",
+      ],
+    },
     user: "owner",
     env: { TS3SERVER_LICENSE: "accept" },
     ports: [
@@ -45,6 +52,7 @@ export const gameApps: readonly AppDefinition[] = [
     profile: "games",
     description: "Counter-Strike 2 dedicated server (SteamCMD keeps the game files current)",
     image: { repository: "joedwards32/cs2", tag: "3.0.0" },
+    contract: { user: "1000:1000", source: ["joedwards32/CS2 bookworm/Dockerfile@v3.0.0"] },
     // The image's steam user is uid 1000; the owner's uid owns the game directory.
     user: "owner",
     env: {

@@ -42,6 +42,7 @@ export const homeApps: readonly AppDefinition[] = [
     profile: "home",
     description: "Home Assistant: devices, automations and energy",
     image: { repository: "ghcr.io/home-assistant/home-assistant", tag: "2025.11.1" },
+    contract: { user: "0:0", source: ["home-assistant/docker-base alpine/Dockerfile@c8de5ab"] },
     placement: "data",
     // The phone app and voice satellites use Home Assistant's own tokens and MFA.
     route: {
@@ -73,6 +74,10 @@ export const homeApps: readonly AppDefinition[] = [
     profile: "home",
     description: "Node-RED: flow-based automations wired to MQTT and Home Assistant",
     image: { repository: "nodered/node-red", tag: "4.0.9" },
+    contract: {
+      user: "1000:0",
+      source: ["node-red/node-red-docker .docker/Dockerfile.alpine@v4.0.9"],
+    },
     user: "owner",
     // The editor runs arbitrary code and has no login of its own by default.
     route: {
@@ -92,6 +97,13 @@ export const homeApps: readonly AppDefinition[] = [
     profile: "home",
     description: "Mosquitto MQTT broker with password authentication",
     image: { repository: "eclipse-mosquitto", tag: "2.0.22" },
+    contract: {
+      user: "0:0",
+      dropsTo: "1883:1883",
+      source: [
+        "eclipse/mosquitto docker/2.0-openssl/Dockerfile and docker-entrypoint.sh (library/eclipse-mosquitto)",
+      ],
+    },
     user: "owner",
     command: ["sh", "-c", MOSQUITTO_START],
     ports: [

@@ -34,6 +34,14 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Pi-hole: LAN DNS with ad blocking and local records for every app",
     image: { repository: "pihole/pihole", tag: "2025.11.1" },
+    contract: {
+      user: "0:0",
+      dropsTo: "1000:1000",
+      source: [
+        "pi-hole/docker-pi-hole src/Dockerfile@2025.11.1",
+        "pi-hole/docker-pi-hole src/start.sh@2025.11.1",
+      ],
+    },
     placement: "edge",
     route: {
       port: PIHOLE_WEB_PORT,
@@ -98,6 +106,7 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Dozzle: live container logs of the edge host",
     image: { repository: "amir20/dozzle", tag: "v8.14.12" },
+    contract: { user: "0:0", source: ["amir20/dozzle Dockerfile@v8.14.12"] },
     placement: "edge",
     user: "owner",
     route: {
@@ -117,6 +126,7 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Glances: CPU, memory, disks, sensors and containers of the edge host",
     image: { repository: "nicolargo/glances", tag: "4.4.1" },
+    contract: { user: "0:0", source: ["nicolargo/glances docker-files/alpine.Dockerfile@v4.4.1"] },
     placement: "edge",
     route: {
       port: 61208,
@@ -135,6 +145,7 @@ export const infraApps: readonly AppDefinition[] = [
     description:
       "Sablier: starts idle-able apps on their first request and stops them when unused (opt-in)",
     image: { repository: "sablierapp/sablier", tag: "1.10.3" },
+    contract: { user: "65532:65532", source: ["sablierapp/sablier build/Dockerfile@v1.10.3"] },
     defaultEnabled: false,
     placement: "edge",
     user: "owner",
@@ -152,6 +163,11 @@ export const infraApps: readonly AppDefinition[] = [
     description:
       "DuckDNS updater: keeps <name>.duckdns.org on the public address (alternative to Cloudflare)",
     image: { repository: "lscr.io/linuxserver/duckdns", tag: "af6dcae5-ls86" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: ["linuxserver/docker-duckdns Dockerfile@2d11fb95-ls86"],
+    },
     defaultEnabled: false,
     placement: "edge",
     puid: true,
@@ -168,6 +184,7 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Backrest: browse and restore the restic backup repositories",
     image: { repository: "ghcr.io/garethgeorge/backrest", tag: "v1.14.1" },
+    contract: { user: "0:0", source: ["garethgeorge/backrest Dockerfile.alpine@v1.14.1"] },
     // Next to the local repositories (the backups class, HDD by default).
     placement: "data",
     route: {

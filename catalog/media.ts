@@ -63,6 +63,12 @@ function servarr(
     profile: "media",
     description,
     image: { repository: `lscr.io/linuxserver/${name}`, tag },
+    // s6-overlay starts as root and runs the app as abc, renumbered to PUID/PGID.
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: [`linuxserver/docker-${name} Dockerfile and root/etc/s6-overlay/s6-rc.d@${tag}`],
+    },
     puid: true,
     route: adminRoute(port, description, `${name}.png`),
     health: curlHealth(`http://localhost:${port}/ping`),
@@ -82,6 +88,11 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "Media server with hardware transcoding",
     image: { repository: "lscr.io/linuxserver/jellyfin", tag: "10.11.11" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: ["linuxserver/docker-jellyfin Dockerfile and root/etc/s6-overlay/s6-rc.d (10.11.11)"],
+    },
     puid: true,
     route: {
       port: 8096,
@@ -107,6 +118,13 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "Plex Media Server (opt-in; hardware transcoding needs Plex Pass)",
     image: { repository: "lscr.io/linuxserver/plex", tag: "1.43.2.10687-563d026ea-ls312" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: [
+        "linuxserver/docker-plex Dockerfile and root/etc/s6-overlay/s6-rc.d (1.43.2.10687-563d026ea-ls312)",
+      ],
+    },
     puid: true,
     defaultEnabled: false,
     route: {
@@ -140,6 +158,11 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "Subtitles for the library",
     image: { repository: "lscr.io/linuxserver/bazarr", tag: "v1.5.6-ls349" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: ["linuxserver/docker-bazarr Dockerfile@v1.5.6-ls349"],
+    },
     puid: true,
     route: adminRoute(6767, "Subtitles for the library", "bazarr.png"),
     health: curlHealth("http://localhost:6767/"),
@@ -156,6 +179,10 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "Requests for films and series (successor of Overseerr and Jellyseerr)",
     image: { repository: "ghcr.io/seerr-team/seerr", tag: "v3.4.1" },
+    contract: {
+      user: "1000:1000",
+      source: ["seerr-team/seerr Dockerfile@v3.1.0 (nearest tag stored)"],
+    },
     // Rootless image that ignores PUID/PGID: run it as the owner of its config directory.
     user: "owner",
     route: {
@@ -188,6 +215,7 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "WireGuard VPN client with a firewall kill switch for the download client",
     image: { repository: "qmcgaw/gluetun", tag: "v3.41.1" },
+    contract: { user: "0:0", source: ["qdm12/gluetun Dockerfile@v3.41.1"] },
     // qBittorrent lives in this container's network namespace, so its Web UI is published
     // and routed here: the proxy reaches it at gluetun:8080.
     route: {
@@ -227,6 +255,13 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "Torrent client; its only route out is Gluetun's tunnel",
     image: { repository: "lscr.io/linuxserver/qbittorrent", tag: "5.2.3_v2.0.14-ls471" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: [
+        "linuxserver/docker-qbittorrent Dockerfile and root/etc/s6-overlay/s6-rc.d (5.2.3_v2.0.14-ls471)",
+      ],
+    },
     puid: true,
     networkOf: "gluetun",
     // No networks of its own: Docker refuses them with a container: network mode.

@@ -32,6 +32,7 @@ const nodeExporter: AppDefinition = {
   profile: "observability",
   description: "Host metrics: CPU, memory, filesystems of every tier, textfile metrics of jobs",
   image: { repository: "prom/node-exporter", tag: "v1.9.1" },
+  contract: { user: "65534:65534", source: ["prometheus/node_exporter Dockerfile@v1.9.1"] },
   perHost: true,
   user: "owner",
   command: [
@@ -64,6 +65,7 @@ const cadvisor: AppDefinition = {
   profile: "observability",
   description: "Per-container CPU, memory, restarts and OOM kills",
   image: { repository: "gcr.io/cadvisor/cadvisor", tag: "v0.52.1" },
+  contract: { user: "0:0", source: ["google/cadvisor deploy/Dockerfile@v0.52.1"] },
   perHost: true,
   command: [
     `--port=${CADVISOR_PORT}`,
@@ -121,6 +123,7 @@ const alloy: AppDefinition = {
   description:
     "Ships every container's logs to Loki; away from Prometheus, scrapes app metrics and remote-writes them",
   image: { repository: "grafana/alloy", tag: "v1.10.0" },
+  contract: { user: "0:0", source: ["grafana/alloy Dockerfile@v1.10.0"] },
   perHost: true,
   user: "owner",
   command: [
@@ -156,6 +159,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     profile: "observability",
     description: "Metrics and alert rules; discovers scrape targets by container labels",
     image: { repository: "prom/prometheus", tag: "v3.5.0" },
+    contract: { user: "65534:65534", source: ["prometheus/prometheus Dockerfile@v3.5.0"] },
     placement: "edge",
     user: "owner",
     // The flags depend on the stack (retention): the ObservabilityStack passes prometheusArgs.
@@ -179,6 +183,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     profile: "observability",
     description: "Routes alerts to the configured receiver (email, ntfy, Discord, webhook)",
     image: { repository: "prom/alertmanager", tag: "v0.28.1" },
+    contract: { user: "65534:65534", source: ["prometheus/alertmanager Dockerfile@v0.28.1"] },
     placement: "edge",
     colocateWith: "prometheus",
     user: "owner",
@@ -194,6 +199,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     profile: "observability",
     description: "Log store with retention, fed by Alloy on every host",
     image: { repository: "grafana/loki", tag: "3.5.3" },
+    contract: { user: "10001:10001", source: ["grafana/loki cmd/loki/Dockerfile@v3.5.3"] },
     placement: "edge",
     colocateWith: "prometheus",
     user: "owner",
@@ -211,6 +217,10 @@ export const observabilityApps: readonly AppDefinition[] = [
     profile: "observability",
     description: "Dashboards for hosts, containers and the homelab, provisioned from files",
     image: { repository: "grafana/grafana", tag: "12.1.1" },
+    contract: {
+      user: "472:0",
+      source: ["grafana/grafana packaging/docker/run.sh and Dockerfile (ARG GF_UID=472, GF_GID=0)"],
+    },
     placement: "edge",
     colocateWith: "prometheus",
     user: "owner",
@@ -245,6 +255,14 @@ export const observabilityApps: readonly AppDefinition[] = [
     profile: "observability",
     description: "External and HTTP checks of every routed URL, with a status page",
     image: { repository: "louislam/uptime-kuma", tag: "1.23.16" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: [
+        "louislam/uptime-kuma docker/dockerfile@1.23.16",
+        "louislam/uptime-kuma extra/entrypoint.sh@1.23.16",
+      ],
+    },
     placement: "edge",
     // The entrypoint chowns /app/data to PUID/PGID and drops to them with setpriv.
     puid: true,

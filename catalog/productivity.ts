@@ -26,6 +26,7 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "n8n workflow automation",
     image: { repository: "docker.n8n.io/n8nio/n8n", tag: "1.82.1" },
+    contract: { user: "1000:1000", source: ["n8n-io/n8n docker/images/n8n/Dockerfile@003abfdc"] },
     user: "owner",
     // The editor runs code: SSO with a second factor. Webhooks and forms are called by
     // other systems and carry their own path secrets.
@@ -60,6 +61,7 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "Outline team wiki (sign-in through an OIDC provider set in its env)",
     image: { repository: "outlinewiki/outline", tag: "0.86.1" },
+    contract: { user: "1001:1001", source: ["outline/outline Dockerfile@v0.86.1"] },
     user: "owner",
     route: {
       port: 3000,
@@ -87,6 +89,7 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "KaraKeep bookmarks and read-it-later with full-text search",
     image: { repository: "ghcr.io/karakeep-app/karakeep", tag: "0.28.0" },
+    contract: { user: "0:0", source: ["karakeep-app/karakeep docker/Dockerfile@v0.28.0"] },
     // The browser extension and phone app use KaraKeep API keys.
     route: {
       port: 3000,
@@ -114,6 +117,7 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "Headless Chromium that fetches and screenshots pages for KaraKeep",
     image: { repository: "gcr.io/zenika-hub/alpine-chrome", tag: "124" },
+    contract: { user: "1000:1000", source: ["Zenika/alpine-chrome Dockerfile@128b218"] },
     command: [
       "--no-sandbox",
       "--disable-gpu",
@@ -134,6 +138,7 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "Gitea: Git hosting, issues and CI",
     image: { repository: "gitea/gitea", tag: "1.24.6-rootless" },
+    contract: { user: "1000:1000", source: ["go-gitea/gitea Dockerfile.rootless@77b59e10"] },
     user: "owner",
     // Git over HTTPS and the API authenticate with Gitea tokens; the web UI sits behind SSO.
     route: {
@@ -179,6 +184,11 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "BookStack documentation in books, chapters and pages",
     image: { repository: "lscr.io/linuxserver/bookstack", tag: "version-v26.05.3" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: ["linuxserver/docker-bookstack Dockerfile@v26.05.3-ls280"],
+    },
     puid: true,
     route: {
       port: 80,
@@ -198,6 +208,13 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "WordPress blog (public; its admin has its own login)",
     image: { repository: "wordpress", tag: "6.8.1-apache" },
+    contract: {
+      user: "0:0",
+      dropsTo: "33:33",
+      source: [
+        "docker-library/wordpress latest/php8.3/apache/Dockerfile and docker-entrypoint.sh (library/wordpress@37079fb3)",
+      ],
+    },
     // A blog is read by the public; /wp-admin is guarded by WordPress' own login.
     route: {
       port: WORDPRESS_PORT,
@@ -225,6 +242,7 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "Vaultwarden password manager (Bitwarden clients); sign-ups closed",
     image: { repository: "vaultwarden/server", tag: "1.34.1" },
+    contract: { user: "0:0", source: ["dani-garcia/vaultwarden docker/Dockerfile.debian@1.34.1"] },
     user: "owner",
     // Bitwarden clients cannot pass SSO; the vault has its own master password and 2FA.
     route: {

@@ -57,6 +57,7 @@ export const securityApps: readonly AppDefinition[] = [
     profile: "security",
     description: "WireGuard VPN with a web UI: remote access to the LAN and every app",
     image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.3.0" },
+    contract: { user: "0:0", source: ["wg-easy/wg-easy Dockerfile@v15.3.0"] },
     placement: "edge",
     route: {
       port: WG_EASY_UI_PORT,
@@ -111,6 +112,7 @@ export const securityApps: readonly AppDefinition[] = [
     profile: "security",
     description: "CrowdSec: detects attacks in the Traefik and Authelia logs",
     image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.8" },
+    contract: { user: "0:0", source: ["crowdsecurity/crowdsec Dockerfile@v1.6.8"] },
     placement: "edge",
     health: { test: ["CMD", "cscli", "lapi", "status"], startPeriodSeconds: 60 },
     volumes: [
@@ -131,6 +133,7 @@ export const securityApps: readonly AppDefinition[] = [
     profile: "security",
     description: "Fail2ban: bans clients that fail logins at the proxy (alternative to CrowdSec)",
     image: { repository: "crazymax/fail2ban", tag: "1.1.0" },
+    contract: { user: "0:0", source: ["crazy-max/docker-fail2ban Dockerfile@1.1.0-r0"] },
     defaultEnabled: false,
     placement: "edge",
     health: { test: ["CMD", "fail2ban-client", "ping"], startPeriodSeconds: 30 },

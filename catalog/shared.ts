@@ -93,6 +93,11 @@ export function redisCompanion(
     profile,
     description: `Cache and job queue for ${owner}`,
     image: REDIS_IMAGE,
+    contract: {
+      user: "0:0",
+      dropsTo: "999:1000",
+      source: ["docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh"],
+    },
     user: "owner",
     internalOnly: true,
     command: REDIS_COMMAND,

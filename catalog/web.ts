@@ -16,6 +16,14 @@ export const webApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Homepage dashboard: every app, grouped, from container labels",
     image: { repository: "ghcr.io/gethomepage/homepage", tag: "v2.7.0" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: [
+        "gethomepage/homepage Dockerfile@v1.12.3",
+        "gethomepage/homepage docker-entrypoint.sh@v1.12.3",
+      ],
+    },
     placement: "edge",
     // Starts as root and drops to PUID/PGID after fixing its config and cache ownership.
     puid: true,
@@ -33,6 +41,11 @@ export const webApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Heimdall application launcher (alternative to Homepage)",
     image: { repository: "lscr.io/linuxserver/heimdall", tag: "version-2.7.6" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: ["linuxserver/docker-heimdall Dockerfile@v2.7.6-ls352"],
+    },
     defaultEnabled: false,
     placement: "edge",
     puid: true,
@@ -47,6 +60,11 @@ export const webApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Organizr tabbed portal (alternative to Homepage)",
     image: { repository: "organizr/organizr", tag: "2.1.5680" },
+    contract: {
+      user: "0:0",
+      dropsTo: "owner",
+      source: ["Organizr/docker-organizr Dockerfile@1a600d3"],
+    },
     defaultEnabled: false,
     placement: "edge",
     puid: true,
@@ -61,6 +79,13 @@ export const webApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Wizarr: invitations and onboarding for the media server's users",
     image: { repository: "ghcr.io/wizarrrr/wizarr", tag: "4.1.1" },
+    contract: {
+      user: "0:0",
+      source: [
+        "wizarrrr/wizarr dockerfiles/wizarr-ci/Dockerfile@v4.1.1",
+        "wizarrrr/wizarr dockerfiles/wizarr/docker-entrypoint.sh@v4.1.1",
+      ],
+    },
     // Invited people have no SSO account; Wizarr's admin pages have their own login.
     route: {
       port: 5690,

@@ -43,8 +43,13 @@ dockerd --data-root "$LAB_DIR/data" --exec-root "$LAB_DIR/exec" --pidfile "$LAB_
   >"$LAB_DIR/dockerd.log" 2>&1 &
 DOCKERD=$!
 stop_engine() {
+  local ids
+  ids=$(docker -H "unix://$SOCKET" ps -aq 2>/dev/null || true)
+  # shellcheck disable=SC2086 # one word per container id
+  [ -z "$ids" ] || docker -H "unix://$SOCKET" rm -f $ids >/dev/null 2>&1 || true
   kill "$DOCKERD" 2>/dev/null || true
   wait "$DOCKERD" 2>/dev/null || true
+  grep -F "$LAB_DIR" /proc/mounts | awk '{print $2}' | sort -r | xargs -r umount -l 2>/dev/null || true
   rm -rf "$LAB_DIR" 2>/dev/null || true
 }
 trap stop_engine EXIT

@@ -321,6 +321,8 @@ samples() {
         *_last_success_timestamp_seconds) if [ -f "$RUN_DIR/ok.$_r" ]; then _v=$_now; else _v=\${_v:-0}; fi ;;
       esac
     fi
+    # From the job's start on, a repository that never had a successful backup reads 0.
+    case "$_name" in *_last_success_timestamp_seconds) _v=\${_v:-0} ;; esac
     [ -z "$_v" ] || printf '%s{%s} %s\\n' "$_name" "$_l" "$_v"
   done
 }
@@ -348,6 +350,10 @@ render_metrics() {
     "$(samples homelab_backup_check_success check)"
   family homelab_backup_check_last_run_timestamp_seconds 'Unix time the last restic check ended.' \\
     "$(samples homelab_backup_check_last_run_timestamp_seconds check)"
+  # Kept from the first start on: BackupStale waits one period from here before it fires.
+  _v=$(previous homelab_backup_watched_since_timestamp_seconds "$_l")
+  family homelab_backup_watched_since_timestamp_seconds 'Unix time the backup job first started on this host.' \\
+    "homelab_backup_watched_since_timestamp_seconds{$_l} \${_v:-$_now}"
 }
 
 # Written to a temp file and renamed: the collector never reads half a file.
@@ -449,6 +455,9 @@ cmd_snapshots() {
 # Container entrypoint: best-effort preparation, then busybox crond in the foreground, logging
 # to stderr (docker logs) with -L: Alpine's -d does the same but not every busybox build has it.
 cmd_serve() {
+  # The metrics exist from the start, so a job that never runs a backup raises BackupStale.
+  MODE=serve
+  write_metrics || log "ERROR: cannot write $METRICS"
   (ensure_clients) || log "installing database clients failed; the next backup retries"
   (cmd_init) || log "init failed; backups fail (and alert) until it succeeds"
   exec crond -f -l "\${CROND_LOG_LEVEL:-8}" -L /dev/stderr -c ${q(CRONTABS_DIR)}

@@ -21,6 +21,8 @@ export const HOMELAB_METRICS = {
   backupLastSuccess: "homelab_backup_last_success_timestamp_seconds",
   /** Gauge, 1 when the last backup run succeeded and 0 when it failed; label `repository`. */
   backupLastRunSuccess: "homelab_backup_last_run_success",
+  /** Gauge, unix seconds of the backup job's first start on the host; label `host`. */
+  backupWatchedSince: "homelab_backup_watched_since_timestamp_seconds",
   /** Gauge, 1 while the VPN tunnel of the download client is up, 0 when it is down. */
   vpnUp: "homelab_vpn_up",
 } as const;
@@ -231,7 +233,8 @@ function backupGroup(): RuleGroup {
     rules: [
       {
         alert: "BackupStale",
-        expr: `time() - ${HOMELAB_METRICS.backupLastSuccess} > ${BACKUP_STALE_HOURS} * 3600`,
+        // A job that never succeeded reads 0; a new host gets one period before it counts.
+        expr: `(time() - ${HOMELAB_METRICS.backupLastSuccess} > ${BACKUP_STALE_HOURS} * 3600) and on (host) (time() - ${HOMELAB_METRICS.backupWatchedSince} > ${BACKUP_STALE_HOURS} * 3600)`,
         for: "10m",
         labels: { severity: "warning" },
         annotations: {

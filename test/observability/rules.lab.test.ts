@@ -195,11 +195,27 @@ describe("promtool rule unit tests", () => {
           series: series(HOMELAB_METRICS.backupLastSuccess, labels),
           values: "0x1700 100000x200",
         },
+        { series: series(HOMELAB_METRICS.backupWatchedSince, atlasNode), values: "0x1900" },
       ],
       alertTest("BackupStale", [
         { at: "25h", firing: [] },
         { at: "27h", firing: [{ labels, value: "1d 3h 0m 0s" }] },
         { at: "30h", firing: [] },
+      ]),
+    );
+  });
+
+  it("BackupStale fires for a job that never ran a backup, one period after its first start", () => {
+    // What the job writes at its first start: no success yet (0), watched since 2h in.
+    const labels = { ...atlasNode, repository: "local" };
+    promtoolTest(
+      [
+        { series: series(HOMELAB_METRICS.backupLastSuccess, labels), values: "0x1900" },
+        { series: series(HOMELAB_METRICS.backupWatchedSince, atlasNode), values: "7200x1900" },
+      ],
+      alertTest("BackupStale", [
+        { at: "27h", firing: [] },
+        { at: "29h", firing: [{ labels, value: "1d 5h 0m 0s" }] },
       ]),
     );
   });

@@ -193,7 +193,12 @@ async function createContainer(
   return { resource: c, request, id: created.Id };
 }
 
-export async function applyStack(api: DockerApi, ev: Evaluation): Promise<AppliedStack> {
+export async function applyStack(
+  api: DockerApi,
+  ev: Evaluation,
+  /** Only the containers this accepts (all by default); every host preparation runs. */
+  only: (r: RegisteredResource) => boolean = () => true,
+): Promise<AppliedStack> {
   const commands = runHostPreparation(ev);
   const networks = new Map<string, string>();
   for (const n of ev.resources.filter((r) => r.type === NETWORK)) {
@@ -207,7 +212,9 @@ export async function applyStack(api: DockerApi, ev: Evaluation): Promise<Applie
   // Like the engine, each container starts as soon as the resources it depends on exist.
   const ids = new Map<string, string>();
   const pending = new Map<string, Promise<AppliedContainer>>();
-  const containerResources = dependencyOrder(ev.resources).filter((r) => r.type === CONTAINER);
+  const containerResources = dependencyOrder(ev.resources).filter(
+    (r) => r.type === CONTAINER && only(r),
+  );
   for (const c of containerResources) {
     const deps = c.dependencies.flatMap((d) => pending.get(d) ?? []);
     pending.set(
