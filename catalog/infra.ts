@@ -36,6 +36,7 @@ export const infraApps: readonly AppDefinition[] = [
     image: { repository: "pihole/pihole", tag: "2025.11.1" },
     placement: "edge",
     route: {
+      ownLogin: true,
       port: PIHOLE_WEB_PORT,
       auth: "two_factor",
       dashboard: {

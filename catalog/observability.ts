@@ -61,6 +61,7 @@ const nodeExporter: AppDefinition = {
 
 const cadvisor: AppDefinition = {
   name: "cadvisor",
+  managedEnv: { prefixes: [""], reason: "runs with host access; nothing to configure" },
   profile: "observability",
   description: "Per-container CPU, memory, restarts and OOM kills",
   image: { repository: "gcr.io/cadvisor/cadvisor", tag: "v0.52.1" },
@@ -208,6 +209,10 @@ export const observabilityApps: readonly AppDefinition[] = [
   },
   {
     name: "grafana",
+    managedEnv: {
+      prefixes: ["GF_SERVER_", "GF_SECURITY_", "GF_AUTH_"],
+      reason: "the URL, admin account and login are managed (homelab:domain, a generated secret)",
+    },
     profile: "observability",
     description: "Dashboards for hosts, containers and the homelab, provisioned from files",
     image: { repository: "grafana/grafana", tag: "12.1.1" },
@@ -215,6 +220,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     colocateWith: "prometheus",
     user: "owner",
     route: {
+      ownLogin: true,
       port: 3000,
       auth: "two_factor",
       dashboard: { group: "Infrastructure", icon: "grafana.png", description: "Dashboards" },

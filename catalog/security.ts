@@ -59,6 +59,7 @@ export const securityApps: readonly AppDefinition[] = [
     image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.3.0" },
     placement: "edge",
     route: {
+      ownLogin: true,
       port: WG_EASY_UI_PORT,
       subdomain: "vpn",
       auth: "two_factor",

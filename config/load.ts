@@ -4,10 +4,13 @@ import { CATALOG } from "../catalog";
 import type { AppDefinition } from "../catalog/types";
 import { prometheusHost, publishedPorts } from "../plan/container";
 import { dataServiceIssues } from "../plan/dataServices";
+import { authOverrideProblem, appsNeedingSso, envOverrideProblem } from "../plan/overrides";
 import { defaultHost } from "../plan/placement";
+import { rehearse } from "../plan/rehearse";
 import { resolveTier } from "../plan/storage";
 import { ConfigError, type ConfigIssue, keyOf } from "./errors";
 import { parseDockerEndpoint } from "./endpoint";
+import { hasControlChars } from "./guards";
 import { keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
 import {
   PROFILES,
@@ -26,6 +29,8 @@ export interface StackInput {
   project: string;
   stack: string;
   config: Readonly<Record<string, string>>;
+  /** Keys the engine holds as secrets (`pulumi config set --secret`). */
+  secretKeys: readonly string[];
 }
 
 export const DEFAULT_PROFILES: readonly Profile[] = ["core", "media", "observability"];
@@ -52,13 +57,16 @@ function readKeys(
 ): { raw: RawConfig; secrets: Set<string> } {
   const raw: Record<string, unknown> = {};
   const secrets = new Set<string>();
+  const held = new Set(input.secretKeys);
   for (const fullKey of Object.keys(input.config).sort()) {
     const [ns, name] = fullKey.split(":", 2);
-    if (ns !== NS) {
-      secrets.add(fullKey);
-      continue;
-    }
-    if ((SECRET_KEYS as readonly string[]).includes(name)) {
+    if (ns !== NS || (SECRET_KEYS as readonly string[]).includes(name)) {
+      if (isSecretKey(fullKey) && !held.has(fullKey)) {
+        issues.push({
+          key: fullKey,
+          message: `is a secret but sits in plain text in the stack file; remove it and run pulumi config set --secret ${fullKey} <value>`,
+        });
+      }
       secrets.add(fullKey);
       continue;
     }
@@ -73,11 +81,37 @@ function readKeys(
       issues.push({ key: fullKey, message: "is not valid YAML/JSON" });
       continue;
     }
+    const controls = controlCharPaths(value);
+    for (const path of controls)
+      issues.push({
+        key: k(name, path),
+        message: "must not contain newlines or control characters",
+      });
+    if (controls.length > 0) continue;
     const parsed = keySchemas[name as KeyName].safeParse(value);
     if (parsed.success) raw[name] = parsed.data;
     else issues.push(...zodIssues(name, parsed.error));
   }
   return { raw: raw as RawConfig, secrets };
+}
+
+/** Keys whose values are secrets wherever they appear: other providers' and ours. */
+function isSecretKey(fullKey: string): boolean {
+  const [ns, name] = fullKey.split(":", 2);
+  if (ns === NS) return (SECRET_KEYS as readonly string[]).includes(name);
+  return /(token|key|secret|password)/i.test(name);
+}
+
+/** Paths (below the key) of string values holding control characters. */
+function controlCharPaths(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
+  if (typeof value === "string") return hasControlChars(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => controlCharPaths(v, [...path, i]));
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([key, v]) => [
+      ...(hasControlChars(key) ? [[...path, key]] : []),
+      ...controlCharPaths(v, [...path, key]),
+    ]);
+  return [];
 }
 
 function readHosts(
@@ -98,15 +132,16 @@ function readHosts(
       continue;
     }
     let ssh: HostSpec["ssh"];
+    const hostKey = h.ssh?.hostKey;
     if (endpoint.kind === "ssh") {
-      ssh = { user: h.ssh?.user ?? endpoint.user, port: h.ssh?.port ?? endpoint.port };
+      ssh = { user: h.ssh?.user ?? endpoint.user, port: h.ssh?.port ?? endpoint.port, hostKey };
     } else if (endpoint.kind === "tcp") {
       if (!h.ssh?.user) {
         issues.push({
           key: k("hosts", [name, "ssh", "user"]),
           message: "required for a tcp:// docker endpoint (directories are prepared over SSH)",
         });
-      } else ssh = { user: h.ssh.user, port: h.ssh.port ?? 22 };
+      } else ssh = { user: h.ssh.user, port: h.ssh.port ?? 22, hostKey };
       if (!tlsHosts.includes(name)) {
         issues.push({
           key: k("dockerTls", [name]),
@@ -114,6 +149,20 @@ function readHosts(
             "a tcp:// docker endpoint needs TLS material { ca, cert, key } (pulumi config set --secret --path)",
         });
       }
+    }
+    if (ssh && !hostKey) {
+      const target = endpoint.kind === "ssh" ? endpoint.host : h.address;
+      issues.push({
+        key: k("hosts", [name, "ssh", "hostKey"]),
+        message: `required: host preparation connects over SSH and must verify the host (the line ssh-keyscan -t ed25519 -p ${ssh.port} ${target} prints, without the host name)`,
+      });
+    }
+    if (endpoint.kind !== "unix" && h.address === "127.0.0.1") {
+      issues.push({
+        key: k("hosts", [name, "address"]),
+        message:
+          "is the loopback address, but the host is reached over the network; give its LAN address",
+      });
     }
     if ((h.gpu === "intel" || h.gpu === "amd") && h.renderGroup === undefined) {
       issues.push({
@@ -186,18 +235,41 @@ function isEnabled(
   return profiles.includes(def.profile) && def.defaultEnabled !== false;
 }
 
-/** Where an app that follows another (`colocateWith`) goes when it is not pinned. */
-function colocatedHost(
+/**
+ * Where an unpinned app goes when a partner decides for it: an app pinned into its network
+ * namespace (qBittorrent pinned → Gluetun follows), the app it is colocated with, or, for
+ * apps of the shared data tree, the host an owner pinned a data app to. Undefined: default.
+ */
+function followedHost(
   def: AppDefinition,
   raw: RawConfig,
   hosts: readonly HostSpec[],
   profiles: readonly Profile[],
   conditions: Conditions,
 ): HostSpec | undefined {
+  const enabled = (d: AppDefinition) => isEnabled(d, raw, profiles, conditions, []);
+  const pinnedHost = (name: string) => hosts.find((h) => h.name === raw.apps?.[name]?.host);
+  for (const tenant of CATALOG.values()) {
+    if (tenant.networkOf === def.name && enabled(tenant) && pinnedHost(tenant.name))
+      return pinnedHost(tenant.name);
+  }
   const partner = def.colocateWith ? CATALOG.get(def.colocateWith) : undefined;
-  if (!partner || !isEnabled(partner, raw, profiles, conditions, [])) return undefined;
-  const pinned = raw.apps?.[partner.name]?.host;
-  return hosts.find((h) => h.name === pinned) ?? defaultHost(partner, hosts);
+  if (partner && enabled(partner)) {
+    return (
+      pinnedHost(partner.name) ??
+      followedHost(partner, raw, hosts, profiles, conditions) ??
+      defaultHost(partner, hosts)
+    );
+  }
+  if (def.data !== undefined || def.placement === "data") {
+    const pinnedData = [...CATALOG.values()]
+      .filter((d) => d.data !== undefined && !d.perHost && enabled(d))
+      .map((d) => pinnedHost(d.name))
+      .filter((h): h is HostSpec => h !== undefined);
+    const first = pinnedData[0];
+    if (first && pinnedData.every((h) => h.name === first.name)) return first;
+  }
+  return undefined;
 }
 
 function placeApps(
@@ -222,6 +294,13 @@ function placeApps(
         message: "this app runs on every host and cannot be pinned",
       });
     }
+    for (const key of Object.keys(o.env ?? {}).sort()) {
+      const problem = envOverrideProblem(def, key);
+      if (problem) issues.push({ key: k("apps", [def.name, "env", key]), message: problem });
+    }
+    const authProblem = o.auth !== undefined ? authOverrideProblem(def, o.auth) : undefined;
+    if (def.route && authProblem)
+      issues.push({ key: k("apps", [def.name, "auth"]), message: authProblem });
     if (!def.route && (o.subdomain !== undefined || o.auth !== undefined)) {
       issues.push({
         key: k("apps", [def.name, o.subdomain !== undefined ? "subdomain" : "auth"]),
@@ -241,7 +320,7 @@ function placeApps(
       }
       placed = [host];
     } else
-      placed = [colocatedHost(def, raw, hosts, profiles, conditions) ?? defaultHost(def, hosts)];
+      placed = [followedHost(def, raw, hosts, profiles, conditions) ?? defaultHost(def, hosts)];
     for (const host of placed) {
       apps.push({
         name: def.name,
@@ -255,6 +334,16 @@ function placeApps(
     }
   }
   return apps;
+}
+
+/** The SSO portal and its session store: forward-auth reaches them on the edge's network. */
+const EDGE_ONLY_APPS: ReadonlySet<string> = new Set(["authelia", "authelia-redis"]);
+
+/** Apps that only make sense on the edge: whatever publishes 80/443, and the SSO portal. */
+function edgeOnly(def: AppDefinition): boolean {
+  return (
+    EDGE_ONLY_APPS.has(def.name) || (def.ports ?? []).some((p) => p.host === 80 || p.host === 443)
+  );
 }
 
 function checkApps(
@@ -297,6 +386,13 @@ function checkApps(
           message: `port ${port} on host ${host.name} is already published by ${taken}`,
         });
       } else ports.set(`${host.name}:${port}`, app.name);
+    }
+    const edgeDecided = hosts.filter((h) => h.edge).length === 1;
+    if (edgeDecided && !host.edge && edgeOnly(def)) {
+      issues.push({
+        key: k("apps", [app.name, "host"]),
+        message: `${app.name} ${def.ports?.some((p) => p.host === 80 || p.host === 443) ? "publishes 80/443" : "is reached by the edge proxy by container name"}, so it runs on the edge host only`,
+      });
     }
     memory.set(host.name, (memory.get(host.name) ?? 0) + app.memoryMb);
     for (const cls of new Set([
@@ -455,7 +551,20 @@ function readBackup(raw: RawConfig): BackupSpec {
   };
 }
 
-const DEFAULT_LAN_CIDRS: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const RFC1918: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/**
+ * `homelab:lanCidrs` when absent: the /24 around each host's address (the usual home LAN),
+ * so a VPN address elsewhere in 10.0.0.0/8 is no conflict; the RFC 1918 ranges when every
+ * host is on loopback (a single local box).
+ */
+export function defaultLanCidrs(hosts: readonly Pick<HostSpec, "address">[]): readonly string[] {
+  const nets = hosts
+    .map((h) => h.address)
+    .filter((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a) && !a.startsWith("127."))
+    .map((a) => `${a.split(".").slice(0, 3).join(".")}.0/24`);
+  return nets.length > 0 ? [...new Set(nets)].sort() : RFC1918;
+}
 
 /** Whether two IPv4 CIDRs (already validated by the schema) share an address. */
 function cidrsOverlap(a: string, b: string): boolean {
@@ -469,6 +578,29 @@ function cidrsOverlap(a: string, b: string): boolean {
   const [aStart, aEnd] = range(a);
   const [bStart, bEnd] = range(b);
   return aStart <= bEnd && bStart <= aEnd;
+}
+
+/** Why `homelab:backupRemoteKeys` cannot become the env-file restic reads (never echoes values). */
+function remoteKeysProblem(json: string | undefined): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json ?? "");
+  } catch {
+    return 'must be a JSON object of environment variables, e.g. {"AWS_ACCESS_KEY_ID": "...", "AWS_SECRET_ACCESS_KEY": "..."}';
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    return "must be a JSON object of environment variables";
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      return `${JSON.stringify(name)} is not an environment variable name`;
+    if (typeof value !== "string" || hasControlChars(value))
+      return `the value of ${name} must be a one-line string`;
+  }
+  return undefined;
+}
+
+function missingApp(name: string): AppDefinition {
+  throw new Error(`unknown app ${name}`);
 }
 
 function deepFreeze<T>(value: T): T {
@@ -514,8 +646,16 @@ export function parseSpec(input: StackInput): HomelabSpec {
     ddns: dns.provider === "cloudflare" && dns.target === "ddns",
   };
   const apps = placeApps(raw, hosts, profiles, conditions, issues);
-  // Placement checks would only echo an ambiguous edge; report that alone.
-  if (hosts.filter((h) => h.edge).length === 1) checkApps(apps, hosts, raw, present, issues);
+  checkApps(apps, hosts, raw, present, issues);
+  if (mode === "domain" && sso.provider === "none") {
+    const exposed = appsNeedingSso(apps, (name) => CATALOG.get(name) ?? missingApp(name));
+    if (exposed.length > 0) {
+      issues.push({
+        key: k("sso", ["provider"]),
+        message: `none in domain mode would publish ${exposed.join(", ")} to the internet without any login; use authelia (or switch those apps off)`,
+      });
+    }
+  }
   if (sso.smtp && !present.has(`${NS}:smtpPassword`)) {
     issues.push({
       key: `${NS}:smtpPassword`,
@@ -536,7 +676,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
       message: "required with homelab:vpn (WireGuard private key, set with --secret)",
     });
   }
-  const lanCidrs = raw.lanCidrs ?? DEFAULT_LAN_CIDRS;
+  const lanCidrs = raw.lanCidrs ?? defaultLanCidrs(hosts);
   for (const address of raw.vpn?.addresses ?? []) {
     // Gluetun routes lanCidrs around the tunnel; an overlap would send tunnel traffic to the LAN.
     for (const lan of lanCidrs.filter((c) => cidrsOverlap(c, address))) {
@@ -545,6 +685,10 @@ export function parseSpec(input: StackInput): HomelabSpec {
         message: `${lan} overlaps the VPN address ${address}; list only your LAN's subnets (e.g. 192.168.1.0/24)`,
       });
     }
+  }
+  if (present.has(`${NS}:backupRemoteKeys`)) {
+    const problem = remoteKeysProblem(input.config[`${NS}:backupRemoteKeys`]);
+    if (problem) issues.push({ key: `${NS}:backupRemoteKeys`, message: problem });
   }
   if (issues.length > 0) throw new ConfigError(issues);
   const spec: HomelabSpec = {
@@ -579,17 +723,29 @@ export function parseSpec(input: StackInput): HomelabSpec {
     },
     secretsPresent: [...present].sort(),
   };
-  // Checks that need the placed apps: database servers next to their consumers.
-  const late = dataServiceIssues(spec);
+  // Checks that need the placed apps (database servers next to their consumers), then a
+  // rehearsal of every generator that could still refuse a value: all before any resource.
+  const late = [...dataServiceIssues(spec), ...rehearse(spec)];
   if (late.length > 0) throw new ConfigError(late);
   return deepFreeze(spec);
 }
 
+/** The runtime's record of which config keys are secret (engine-provided, not in the typings). */
+type RuntimeWithSecrets = typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+
 /** Reads the running stack's configuration through Pulumi. */
 export function loadSpec(): HomelabSpec {
+  const config = pulumi.runtime.allConfig();
+  const runtime: RuntimeWithSecrets = pulumi.runtime;
+  const isSecret = runtime.isConfigSecret;
+  if (typeof isSecret !== "function")
+    throw new Error(
+      "@pulumi/pulumi no longer exposes runtime.isConfigSecret; cannot tell plain config from secrets",
+    );
   return parseSpec({
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
-    config: pulumi.runtime.allConfig(),
+    config,
+    secretKeys: Object.keys(config).filter((key) => isSecret(key)),
   });
 }

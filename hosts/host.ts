@@ -28,6 +28,8 @@ export interface HostConnection {
   host: string;
   port: number;
   user: string;
+  /** The host's public key; the connection fails when the server presents another. */
+  hostKey?: string;
   privateKey?: pulumi.Input<string>;
 }
 

@@ -18,8 +18,13 @@ export function providerEndpoint(host: Pick<HostSpec, "docker">): {
 /** Where host preparation commands connect, or undefined when the host is this machine. */
 export function sshTarget(
   host: Pick<HostSpec, "docker" | "address" | "ssh">,
-): { host: string; port: number; user: string } | undefined {
+): { host: string; port: number; user: string; hostKey?: string } | undefined {
   if (host.docker.kind === "unix" || !host.ssh) return undefined;
   const target = host.docker.kind === "ssh" ? host.docker.host : host.address;
-  return { host: target, port: host.ssh.port, user: host.ssh.user };
+  return {
+    host: target,
+    port: host.ssh.port,
+    user: host.ssh.user,
+    ...(host.ssh.hostKey ? { hostKey: host.ssh.hostKey } : {}),
+  };
 }
