@@ -59,6 +59,9 @@ const nodeExporter: AppDefinition = {
   memoryMb: 64,
 };
 
+/** The host's read-only Docker API (the socket proxy on the `socket` network). */
+const SOCKET_PROXY_ENDPOINT = "tcp://socket-proxy:2375";
+
 const cadvisor: AppDefinition = {
   name: "cadvisor",
   managedEnv: { prefixes: [""], reason: "runs with host access; nothing to configure" },
@@ -71,26 +74,18 @@ const cadvisor: AppDefinition = {
     "--docker_only=true",
     "--housekeeping_interval=30s",
     "--store_container_labels=false",
+    // Container names and images through the read-only socket proxy: the engine's socket
+    // is never reachable from this container.
+    `--docker=${SOCKET_PROXY_ENDPOINT}`,
   ],
   health: wget(`http://127.0.0.1:${CADVISOR_PORT}/healthz`),
-  networks: ["proxy"],
+  // proxy: its LAN port is published; socket: the read-only Docker API.
+  networks: ["proxy", "socket"],
   lanPorts: [
     { port: CADVISOR_PORT, reason: "Prometheus scrapes every host's cAdvisor over the LAN" },
   ],
   exceptions: {
     hostAccess: [
-      {
-        hostPath: "/",
-        target: "/rootfs",
-        readOnly: true,
-        reason: "container root filesystems and the host's mount table for disk statistics",
-      },
-      {
-        hostPath: "/var/run",
-        target: "/var/run",
-        readOnly: true,
-        reason: "container metadata from the engine and containerd sockets (names, images)",
-      },
       {
         hostPath: "/sys",
         target: "/sys",
@@ -101,7 +96,8 @@ const cadvisor: AppDefinition = {
         hostPath: "/var/lib/docker",
         target: "/var/lib/docker",
         readOnly: true,
-        reason: "layer and log sizes of each container",
+        reason:
+          "layer and log sizes of each container (read-only; no socket lives there). Why root: this directory is 0710 root and /dev/kmsg needs CAP_SYSLOG, which Docker grants to root processes only",
       },
     ],
     devices: [

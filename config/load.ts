@@ -6,6 +6,7 @@ import { prometheusHost, publishedPorts } from "../plan/container";
 import { dataServiceIssues } from "../plan/dataServices";
 import { authOverrideProblem, appsNeedingSso, envOverrideProblem } from "../plan/overrides";
 import { defaultHost } from "../plan/placement";
+import { DIRECT_SUBDOMAIN, needsDirectTarget } from "../plan/proxy/dns";
 import { rehearse } from "../plan/rehearse";
 import { resolveTier } from "../plan/storage";
 import { ConfigError, type ConfigIssue, keyOf } from "./errors";
@@ -375,7 +376,7 @@ function checkApps(
         });
       } else bySubdomain.set(app.subdomain, app.name);
     }
-    const published = publishedPorts(def, host, prometheusOn).map(
+    const published = publishedPorts(def, host, prometheusOn, raw.mode ?? "domain").map(
       (p) => `${p.external}/${p.protocol}`,
     );
     for (const port of published) {
@@ -647,6 +648,14 @@ export function parseSpec(input: StackInput): HomelabSpec {
   };
   const apps = placeApps(raw, hosts, profiles, conditions, issues);
   checkApps(apps, hosts, raw, present, issues);
+  if (needsDirectTarget({ dns })) {
+    for (const app of apps.filter((a) => a.subdomain === DIRECT_SUBDOMAIN)) {
+      issues.push({
+        key: k("apps", [app.name, "subdomain"]),
+        message: `"${DIRECT_SUBDOMAIN}" is the DNS-only name the DDNS updater keeps under a proxied apex; choose another`,
+      });
+    }
+  }
   if (mode === "domain" && sso.provider === "none") {
     const exposed = appsNeedingSso(apps, (name) => CATALOG.get(name) ?? missingApp(name));
     if (exposed.length > 0) {

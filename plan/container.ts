@@ -10,6 +10,10 @@ export const S6_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SE
 
 export type NetworkRole = "proxy" | "internal" | "socket";
 
+/** Host ports of the web entrypoints, and where localhost mode binds them. */
+const WEB_PORTS: readonly number[] = [80, 443];
+export const LOOPBACK = "127.0.0.1";
+
 export interface PortPlan {
   internal: number;
   external: number;
@@ -145,11 +149,15 @@ export function publishedPorts(
   def: AppDefinition,
   host: Pick<HostSpec, "name" | "address" | "edge">,
   prometheusOn: string | undefined,
+  mode: HomelabSpec["mode"] = "domain",
 ): PortPlan[] {
   const ports: PortPlan[] = (def.ports ?? []).map((p) => ({
     internal: p.container,
     external: p.host,
     protocol: p.protocol,
+    // localhost mode serves http://<app>.localhost to this machine only: the web entrypoints
+    // on every interface would hand the LAN the dashboard and every app without SSO.
+    ...(mode === "localhost" && WEB_PORTS.includes(p.host) ? { ip: LOOPBACK } : {}),
   }));
   if (def.networkOf) return ports;
   const lan = (port: number, external = port) => {
@@ -190,7 +198,7 @@ export function planContainer(
     env.PGID = String(spec.owner.gid);
   }
   Object.assign(env, def.env ?? {}, app.env);
-  const ports = publishedPorts(def, host, prometheusHost(spec));
+  const ports = publishedPorts(def, host, prometheusHost(spec), spec.mode);
   const classes = sortedUnique(mounts.map((m) => m.class));
   const exceptions: Record<string, string> = {};
   if (ex.privileged) exceptions.privileged = ex.privileged;

@@ -432,10 +432,17 @@ const noDockerSocket = define({
   types: [CONTAINER],
   test: (r) => {
     if (declares(r, "dockerSocket")) return [];
+    // A mount of a parent directory (`/`, `/var/run`, `/run`) reaches the socket just the same.
+    const reaches = (hostPath: string) => {
+      const dir = hostPath.replace(/\/+$/, "");
+      return DOCKER_SOCKETS.some((s) => s === hostPath || dir === "" || s.startsWith(`${dir}/`));
+    };
     return hostMountsOf(r.props)
-      .filter((m) => DOCKER_SOCKETS.includes(m.hostPath))
-      .map(
-        (m) => `mounts the Docker socket ${m.hostPath} without a declared "dockerSocket" exception`,
+      .filter((m) => reaches(m.hostPath))
+      .map((m) =>
+        DOCKER_SOCKETS.includes(m.hostPath)
+          ? `mounts the Docker socket ${m.hostPath} without a declared "dockerSocket" exception`
+          : `mounts ${m.hostPath}, which holds the Docker socket, without a declared "dockerSocket" exception`,
       );
   },
 });
