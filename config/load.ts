@@ -82,16 +82,16 @@ function readKeys(
       issues.push({ key: fullKey, message: "is not valid YAML/JSON" });
       continue;
     }
-    const controls = controlCharPaths(value);
-    for (const path of controls)
-      issues.push({
-        key: k(name, path),
-        message: "must not contain newlines or control characters",
-      });
-    if (controls.length > 0) continue;
+    // Control characters anywhere (a newline in an address, a path, an env value) are named
+    // once; the rest of the key is still checked, so no problem waits for a second run.
+    const controls = controlCharPaths(value).map((path) => k(name, path));
+    for (const key of controls)
+      issues.push({ key, message: "must not contain newlines or control characters" });
     const parsed = keySchemas[name as KeyName].safeParse(value);
-    if (parsed.success) raw[name] = parsed.data;
-    else issues.push(...zodIssues(name, parsed.error));
+    if (!parsed.success)
+      issues.push(...zodIssues(name, parsed.error).filter((i) => !controls.includes(i.key)));
+    else if (controls.length === 0) raw[name] = parsed.data;
+    else raw[name] = withoutControlChars(parsed.data);
   }
   return { raw: raw as RawConfig, secrets };
 }
@@ -101,6 +101,21 @@ function isSecretKey(fullKey: string): boolean {
   const [ns, name] = fullKey.split(":", 2);
   if (ns === NS) return (SECRET_KEYS as readonly string[]).includes(name);
   return /(token|key|secret|password)/i.test(name);
+}
+
+/** A parsed value with every entry that holds control characters removed (already reported). */
+function withoutControlChars<T>(value: T): T {
+  if (Array.isArray(value))
+    return value.filter((v) => controlCharPaths(v).length === 0).map(withoutControlChars) as T;
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(
+          ([key, v]) => !hasControlChars(key) && (typeof v !== "string" || !hasControlChars(v)),
+        )
+        .map(([key, v]) => [key, withoutControlChars(v)]),
+    ) as T;
+  return value;
 }
 
 /** Paths (below the key) of string values holding control characters. */
@@ -699,7 +714,6 @@ export function parseSpec(input: StackInput): HomelabSpec {
     const problem = remoteKeysProblem(input.config[`${NS}:backupRemoteKeys`]);
     if (problem) issues.push({ key: `${NS}:backupRemoteKeys`, message: problem });
   }
-  if (issues.length > 0) throw new ConfigError(issues);
   const spec: HomelabSpec = {
     project: input.project,
     stack: input.stack,
@@ -732,10 +746,12 @@ export function parseSpec(input: StackInput): HomelabSpec {
     },
     secretsPresent: [...present].sort(),
   };
-  // Checks that need the placed apps (database servers next to their consumers), then a
-  // rehearsal of every generator that could still refuse a value: all before any resource.
-  const late = [...dataServiceIssues(spec), ...rehearse(spec)];
-  if (late.length > 0) throw new ConfigError(late);
+  // Checks that need the placed apps (database servers next to their consumers) join the
+  // same report. Then, on an otherwise valid spec, a rehearsal of every generator that could
+  // still refuse a value (it would only echo problems already listed): all before any resource.
+  issues.push(...dataServiceIssues(spec));
+  if (issues.length === 0) issues.push(...rehearse(spec));
+  if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(spec);
 }
 

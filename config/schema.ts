@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { addressProblem, hasControlChars, SAFE_EMAIL, SAFE_PATH, systemPathReason } from "./guards";
+import { addressProblem, SAFE_EMAIL, SAFE_PATH, systemPathReason } from "./guards";
 import { GPU_KINDS, PROFILES, STORAGE_CLASSES, TIERS } from "./spec";
 
 /** Zod schemas for each `homelab:` key, as the owner writes them in `Pulumi.<stack>.yaml`. */
@@ -99,14 +99,8 @@ const appSchema = z.strictObject({
   subdomain: hostname.optional(),
   memoryMb: positiveInt.optional(),
   cpus: z.number().positive().optional(),
-  env: z
-    .record(
-      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-      z.string().refine((v) => !hasControlChars(v), {
-        message: "must be one line (no newlines or control characters)",
-      }),
-    )
-    .optional(),
+  /** Control characters in values are refused for every key by config/load.ts. */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
   auth: auth.optional(),
 });
 

@@ -432,10 +432,16 @@ const noDockerSocket = define({
   types: [CONTAINER],
   test: (r) => {
     if (declares(r, "dockerSocket")) return [];
-    // A mount of a parent directory (`/`, `/var/run`, `/run`) reaches the socket just the same.
+    // A mount of a parent directory (`/`, `/var/run`, `/run`) reaches the socket just the same,
+    // unless the container runs as a non-root user without extra groups: the socket is
+    // root:docker 0660, so such a process cannot connect (node-exporter reads / this way).
+    const user = str(r.props.user) ?? "";
+    const groups = list(r.props.groupAdds);
+    const unprivileged = /^[1-9]\d*(:[1-9]\d*)?$/.test(user) && groups.length === 0;
     const reaches = (hostPath: string) => {
+      if (DOCKER_SOCKETS.includes(hostPath)) return true;
       const dir = hostPath.replace(/\/+$/, "");
-      return DOCKER_SOCKETS.some((s) => s === hostPath || dir === "" || s.startsWith(`${dir}/`));
+      return !unprivileged && DOCKER_SOCKETS.some((s) => dir === "" || s.startsWith(`${dir}/`));
     };
     return hostMountsOf(r.props)
       .filter((m) => reaches(m.hostPath))

@@ -200,6 +200,9 @@ export async function evaluate(
     );
     await settle(() => pending);
   } catch (error) {
+    // Resources constructed before the failure reach the engine a few ticks later: wait for
+    // them, so "nothing was registered" is a fact about the program, not about timing.
+    await settle(() => pending);
     return { resources, outputs, error: error as Error };
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
