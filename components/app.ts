@@ -171,7 +171,12 @@ export class App extends pulumi.ComponentResource {
         devices: plan.gpu.devices.length
           ? plan.gpu.devices.map((d) => ({ hostPath: d, containerPath: d, permissions: "rwm" }))
           : undefined,
-        groupAdds: plan.gpu.groupAdds.length ? plan.gpu.groupAdds : undefined,
+        groupAdds:
+          plan.gpu.renderGroupFromHost && host.renderGroup
+            ? [host.renderGroup]
+            : plan.gpu.groupAdds.length
+              ? plan.gpu.groupAdds
+              : undefined,
         deviceRequests: plan.gpu.nvidia
           ? [{ driver: "nvidia", count: -1, capabilities: ["gpu", "video", "compute", "utility"] }]
           : undefined,

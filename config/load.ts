@@ -180,12 +180,6 @@ function readHosts(
           "is the loopback address, but the host is reached over the network; give its LAN address",
       });
     }
-    if ((h.gpu === "intel" || h.gpu === "amd") && h.renderGroup === undefined) {
-      issues.push({
-        key: k("hosts", [name, "renderGroup"]),
-        message: `required for an ${h.gpu} GPU: the gid of the render group (getent group render | cut -d: -f3)`,
-      });
-    }
     hosts.push({
       name,
       docker: endpoint,

@@ -52,7 +52,8 @@ export interface ContainerPlan {
   memoryMb: number;
   cpus?: number;
   sysctls?: Record<string, string>;
-  gpu: { devices: string[]; groupAdds: string[]; nvidia: boolean };
+  /** `renderGroupFromHost`: join the gid the Host looked up (no `renderGroup` in config). */
+  gpu: { devices: string[]; groupAdds: string[]; nvidia: boolean; renderGroupFromHost?: boolean };
   privileged: boolean;
   networkMode?: "host";
   pidMode?: "host";
@@ -113,7 +114,26 @@ export function networkRoles(def: AppDefinition): NetworkRole[] {
 function gpuPlan(def: AppDefinition, host: HostSpec): ContainerPlan["gpu"] {
   if (!def.gpu || host.gpu === "none") return { devices: [], groupAdds: [], nvidia: false };
   if (host.gpu === "nvidia") return { devices: [], groupAdds: [], nvidia: true };
+  // Without `renderGroup` the Host looks the gid up on the host itself (renderGroupScript).
+  if (host.renderGroup === undefined)
+    return { devices: ["/dev/dri"], groupAdds: [], nvidia: false, renderGroupFromHost: true };
   return { devices: ["/dev/dri"], groupAdds: [String(host.renderGroup)], nvidia: false };
+}
+
+/** The render node whose group the GPU apps join. */
+export const RENDER_NODE = "/dev/dri/renderD128";
+
+/**
+ * Prints the gid owning the host's render node (`homelab:hosts.<name>.renderGroup` when the
+ * owner does not give it); fails the deploy, before any container, when there is none.
+ */
+export function renderGroupScript(): string {
+  return [
+    "set -eu",
+    `gid="$(stat -c %g ${RENDER_NODE})"`,
+    'case "$gid" in ""|*[!0-9]*) echo "no render node" >&2; exit 1;; esac',
+    'printf "%s" "$gid"',
+  ].join("\n");
 }
 
 /** What the owning component adds to the catalog's definition. */

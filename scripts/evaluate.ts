@@ -85,7 +85,12 @@ function computedState(
       return { ...inputs, hex: hash(name), base64: Buffer.from(hash(name)).toString("base64") };
     case "command:local:Command":
     case "command:remote:Command":
-      return { ...inputs, stdout: "", stderr: "" };
+      // The render group lookup answers like a host whose render node belongs to gid 993.
+      return {
+        ...inputs,
+        stdout: String(inputs.create).includes("/dev/dri/renderD128") ? "993" : "",
+        stderr: "",
+      };
     default:
       return inputs;
   }
