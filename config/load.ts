@@ -12,7 +12,7 @@ import { resolveTier } from "../plan/storage";
 import { ConfigError, type ConfigIssue, keyOf } from "./errors";
 import { parseDockerEndpoint } from "./endpoint";
 import { hasControlChars } from "./guards";
-import { keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
+import { entrySchemas, keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
 import {
   PROFILES,
   type AlertingSpec,
@@ -51,12 +51,19 @@ function zodIssues(name: string, error: z.ZodError): ConfigIssue[] {
   );
 }
 
+/** Entries of `homelab:hosts` / `homelab:apps` already reported as invalid (left out of the spec). */
+interface Broken {
+  hosts: Set<string>;
+  apps: Set<string>;
+}
+
 /** Reads every `homelab:` key through its schema; unknown keys are problems too. */
 function readKeys(
   input: StackInput,
   issues: ConfigIssue[],
-): { raw: RawConfig; secrets: Set<string> } {
+): { raw: RawConfig; secrets: Set<string>; broken: Broken } {
   const raw: Record<string, unknown> = {};
+  const broken: Broken = { hosts: new Set(), apps: new Set() };
   const secrets = new Set<string>();
   const held = new Set(input.secretKeys);
   for (const fullKey of Object.keys(input.config).sort()) {
@@ -88,12 +95,27 @@ function readKeys(
     for (const key of controls)
       issues.push({ key, message: "must not contain newlines or control characters" });
     const parsed = keySchemas[name as KeyName].safeParse(value);
-    if (!parsed.success)
+    if (!parsed.success) {
       issues.push(...zodIssues(name, parsed.error).filter((i) => !controls.includes(i.key)));
-    else if (controls.length === 0) raw[name] = parsed.data;
+      // The good entries of a map still go through every later check in this same run.
+      if ((name === "hosts" || name === "apps") && isRecord(value)) {
+        const good: Record<string, unknown> = {};
+        for (const [entry, v] of Object.entries(value)) {
+          const one = entrySchemas[name].safeParse(v);
+          const nameOk = name === "apps" || keySchemas.hosts.safeParse({ [entry]: v }).success;
+          if (one.success && nameOk && controlCharPaths(v).length === 0) good[entry] = one.data;
+          else broken[name].add(entry);
+        }
+        if (Object.keys(good).length > 0) raw[name] = good;
+      }
+    } else if (controls.length === 0) raw[name] = parsed.data;
     else raw[name] = withoutControlChars(parsed.data);
   }
-  return { raw: raw as RawConfig, secrets };
+  return { raw: raw as RawConfig, secrets, broken };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Keys whose values are secrets wherever they appear: other providers' and ours. */
@@ -135,6 +157,7 @@ function readHosts(
   input: StackInput,
   secrets: Set<string>,
   issues: ConfigIssue[],
+  brokenHosts: ReadonlySet<string> = new Set(),
 ): HostSpec[] {
   const entries = Object.entries(raw.hosts ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const tlsHosts = secrets.has(`${NS}:dockerTls`)
@@ -184,7 +207,7 @@ function readHosts(
       name,
       docker: endpoint,
       address: h.address,
-      edge: h.edge ?? entries.length === 1,
+      edge: h.edge ?? entries.length + brokenHosts.size === 1,
       gpu: h.gpu,
       renderGroup: h.renderGroup,
       memoryMb: h.memoryMb,
@@ -194,7 +217,8 @@ function readHosts(
     });
   }
   const edges = hosts.filter((h) => h.edge);
-  if (hosts.length > 0 && edges.length !== 1) {
+  // With an invalid host left out, a missing edge may be that host: it is reported already.
+  if (hosts.length > 0 && edges.length !== 1 && !(edges.length === 0 && brokenHosts.size > 0)) {
     issues.push({
       key: k("hosts"),
       message: `exactly one host must have edge: true (found ${edges.length}${edges.length ? `: ${edges.map((e) => e.name).join(", ")}` : ""})`,
@@ -288,6 +312,7 @@ function placeApps(
   profiles: readonly Profile[],
   conditions: Conditions,
   issues: ConfigIssue[],
+  brokenHosts: ReadonlySet<string> = new Set(),
 ): AppSpec[] {
   for (const name of Object.keys(raw.apps ?? {}).sort()) {
     if (!CATALOG.has(name))
@@ -321,6 +346,7 @@ function placeApps(
     if (def.perHost) placed = hosts;
     else if (o.host !== undefined) {
       const host = hosts.find((h) => h.name === o.host);
+      if (!host && brokenHosts.has(o.host)) continue;
       if (!host) {
         issues.push({
           key: k("apps", [def.name, "host"]),
@@ -624,7 +650,7 @@ function deepFreeze<T>(value: T): T {
 /** Validates a whole stack and returns the frozen spec, or throws one ConfigError listing every problem. */
 export function parseSpec(input: StackInput): HomelabSpec {
   const issues: ConfigIssue[] = [];
-  const { raw, secrets: present } = readKeys(input, issues);
+  const { raw, secrets: present, broken } = readKeys(input, issues);
   const mode = raw.mode ?? "domain";
   if (mode === "domain" && !raw.domain)
     issues.push({ key: k("domain"), message: "required in domain mode" });
@@ -634,7 +660,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
     issues.push({ key: k("hosts"), message: "required: at least one Docker host" });
   }
   const domain = mode === "localhost" ? "localhost" : (raw.domain ?? "invalid");
-  const hosts = readHosts(raw, input, present, issues);
+  const hosts = readHosts(raw, input, present, issues, broken.hosts);
   const profiles = [...(raw.profiles ?? DEFAULT_PROFILES)].sort(
     (a, b) => PROFILES.indexOf(a) - PROFILES.indexOf(b),
   );
@@ -655,7 +681,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
     sso: sso.provider === "authelia" && mode === "domain",
     ddns: dns.provider === "cloudflare" && dns.target === "ddns",
   };
-  const apps = placeApps(raw, hosts, profiles, conditions, issues);
+  const apps = placeApps(raw, hosts, profiles, conditions, issues, broken.hosts);
   checkApps(apps, hosts, raw, present, issues);
   if (needsDirectTarget({ dns })) {
     for (const app of apps.filter((a) => a.subdomain === DIRECT_SUBDOMAIN)) {

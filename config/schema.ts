@@ -187,6 +187,9 @@ export const keySchemas = {
   }),
 } as const;
 
+/** The entry schemas of the map keys, so one bad entry does not hide the others' checks. */
+export const entrySchemas = { hosts: hostSchema, apps: appSchema } as const;
+
 export type KeyName = keyof typeof keySchemas;
 export type RawConfig = { [K in KeyName]?: z.output<(typeof keySchemas)[K]> };
 

@@ -264,7 +264,8 @@ export function usersFileTemplate(): string {
 
 /** The command that makes a digest for the users file. */
 export function hashCommand(tag: string): string {
-  return `docker run --rm authelia/authelia:${tag} authelia crypto hash generate argon2 --password 'YOUR PASSWORD'`;
+  // Interactive: the password is typed at Authelia's prompt, never in argv or shell history.
+  return `docker run --rm -it authelia/authelia:${tag} authelia crypto hash generate argon2`;
 }
 
 /** Secret file holding the generated admin password (exported to the owner). */

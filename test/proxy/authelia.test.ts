@@ -221,7 +221,7 @@ describe("users file", () => {
   it("documents the format and the hash command", () => {
     expect(dig(parse(usersFileTemplate()) as unknown, "users.alice.groups")).toEqual(["admins"]);
     expect(hashCommand("4.39.13")).toBe(
-      "docker run --rm authelia/authelia:4.39.13 authelia crypto hash generate argon2 --password 'YOUR PASSWORD'",
+      "docker run --rm -it authelia/authelia:4.39.13 authelia crypto hash generate argon2",
     );
   });
 });
