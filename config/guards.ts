@@ -80,3 +80,32 @@ export const SAFE_EMAIL = /^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 export function hasControlChars(value: string): boolean {
   return [...value].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127);
 }
+
+/** Private and carrier-grade NAT space (RFC 1918, RFC 6598: Tailscale's 100.64.0.0/10). */
+const PRIVATE_RANGES: readonly [number, number][] = [
+  [0x0a000000, 8],
+  [0xac100000, 12],
+  [0xc0a80000, 16],
+  [0x64400000, 10],
+];
+
+/**
+ * A `homelab:lanCidrs` entry: Traefik lets these addresses into LAN-only apps without any
+ * other check, and Gluetun routes them around the tunnel, so a public or catch-all range
+ * (`0.0.0.0/0`) would publish those apps and switch the kill switch off for that traffic.
+ */
+export function lanCidrProblem(cidr: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return "must be an IPv4 CIDR such as 192.168.1.0/24";
+  const octets = m.slice(1, 5).map(Number);
+  const bits = Number(m[5]);
+  if (octets.some((o) => o > 255) || bits > 32) return "must be an IPv4 CIDR such as 192.168.1.0/24";
+  const base = octets.reduce((n, o) => n * 256 + o, 0);
+  const inside = PRIVATE_RANGES.some(([net, len]) => {
+    const size = 2 ** (32 - len);
+    return bits >= len && Math.floor(base / size) === Math.floor(net / size);
+  });
+  if (!inside)
+    return "must be a private range (inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 or 100.64.0.0/10): LAN-only apps trust these addresses without SSO";
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { addressProblem, SAFE_EMAIL, SAFE_PATH, systemPathReason } from "./guards";
+import { addressProblem, lanCidrProblem, SAFE_EMAIL, SAFE_PATH, systemPathReason } from "./guards";
 import { GPU_KINDS, PROFILES, STORAGE_CLASSES, TIERS } from "./spec";
 
 /** Zod schemas for each `homelab:` key, as the owner writes them in `Pulumi.<stack>.yaml`. */
@@ -120,7 +120,10 @@ export const keySchemas = {
   owner: z.strictObject({ uid: ownerId, gid: ownerId }),
   lanCidrs: z
     .array(
-      z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }),
+      z.string().superRefine((c, ctx) => {
+        const problem = lanCidrProblem(c);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
     )
     .min(1),
   hosts: z.record(hostname, hostSchema).refine((h) => Object.keys(h).length > 0, {
