@@ -99,7 +99,8 @@ export function lanCidrProblem(cidr: string): string | undefined {
   if (!m) return "must be an IPv4 CIDR such as 192.168.1.0/24";
   const octets = m.slice(1, 5).map(Number);
   const bits = Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return "must be an IPv4 CIDR such as 192.168.1.0/24";
+  if (octets.some((o) => o > 255) || bits > 32)
+    return "must be an IPv4 CIDR such as 192.168.1.0/24";
   const base = octets.reduce((n, o) => n * 256 + o, 0);
   const inside = PRIVATE_RANGES.some(([net, len]) => {
     const size = 2 ** (32 - len);
