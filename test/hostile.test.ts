@@ -204,6 +204,19 @@ describe.each(goodStacks())("%s", (stack) => {
       expect(conn.hostKey).toBeDefined();
       expect(conn.hostKey).toBe(host?.ssh?.hostKey);
     }
+    // The Docker provider's own ssh:// connection is offered the same key, strictly.
+    for (const h of hosts.filter((x) => x.docker.kind === "ssh")) {
+      const provider = ev.resources.find((r) => r.name === `${h.name}-docker`);
+      // Provider inputs reach the engine JSON-encoded.
+      const raw = provider?.inputs.sshOpts;
+      const opts = (typeof raw === "string" ? JSON.parse(raw) : (raw ?? [])) as string[];
+      expect(opts).toEqual(
+        expect.arrayContaining([
+          "StrictHostKeyChecking=yes",
+          `KnownHostsCommand=/bin/echo %H ${h.ssh?.hostKey ?? "missing"}`,
+        ]),
+      );
+    }
   });
 
   it("binds 80/443 to loopback in localhost mode", () => {
