@@ -57,6 +57,7 @@ export const cloudApps: readonly AppDefinition[] = [
     placement: "data",
     // Sync clients and WebDAV cannot pass a login page; Nextcloud has its own login and 2FA.
     route: {
+      largeUploads: true,
       port: NEXTCLOUD_PORT,
       auth: "bypass",
       dashboard: {
@@ -156,6 +157,7 @@ export const cloudApps: readonly AppDefinition[] = [
     user: "owner",
     // Phone apps upload with their own tokens; Immich has its own login.
     route: {
+      largeUploads: true,
       port: 2283,
       subdomain: "photos",
       auth: "bypass",

@@ -4,6 +4,11 @@ import type { AppDefinition } from "./types";
 export const coreApps: readonly AppDefinition[] = [
   {
     name: "socket-proxy",
+    managedEnv: {
+      prefixes: [""],
+      reason:
+        "its env is the Docker API allow-list (POST/EXEC would give every client root on the host)",
+    },
     profile: "core",
     description: "Read-only Docker API subset for Traefik, Prometheus, Alloy and the dashboard",
     image: { repository: "lscr.io/linuxserver/socket-proxy", tag: "3.2.6" },
@@ -48,6 +53,10 @@ export const coreApps: readonly AppDefinition[] = [
   },
   {
     name: "traefik",
+    managedEnv: {
+      prefixes: [""],
+      reason: "Traefik reads its static configuration from TRAEFIK_* env; the program generates it",
+    },
     profile: "core",
     description: "Reverse proxy: TLS, routing by container labels, forward-auth",
     image: { repository: "traefik", tag: "v3.5.3" },
@@ -88,6 +97,11 @@ export const coreApps: readonly AppDefinition[] = [
   },
   {
     name: "authelia",
+    managedEnv: {
+      prefixes: [""],
+      reason:
+        "Authelia reads its configuration (access policy, secrets) from AUTHELIA_* env; the program generates it from homelab:sso",
+    },
     profile: "core",
     description: "Single sign-on portal and forward-auth for every admin app",
     image: { repository: "authelia/authelia", tag: "4.39.13" },
@@ -119,7 +133,13 @@ export const coreApps: readonly AppDefinition[] = [
         alphanumeric: true,
         fileEnv: "AUTHELIA_STORAGE_ENCRYPTION_KEY_FILE",
       },
-      { name: "admin_password", length: 24, alphanumeric: true, file: true, exported: true },
+      {
+        name: "admin_password",
+        length: 24,
+        alphanumeric: true,
+        digestFile: true,
+        exported: true,
+      },
     ],
     exceptions: { writableRoot: "receives its generated configuration and secrets as uploads" },
     memoryMb: 256,
@@ -148,6 +168,7 @@ export const coreApps: readonly AppDefinition[] = [
   },
   {
     name: "cloudflare-ddns",
+    managedEnv: { prefixes: [""], reason: "set from homelab:dns and cloudflare:apiToken" },
     profile: "core",
     description: "Keeps the apex record pointing at the current public address",
     image: { repository: "favonia/cloudflare-ddns", tag: "1.15.1" },

@@ -29,9 +29,17 @@ export function mosquittoConf(): string {
  * Hashes the generated password into a mosquitto password file before the broker starts,
  * without the password ever reaching argv or the container's inputs.
  */
+/**
+ * Options file mosquitto_sub loads from `$XDG_CONFIG_HOME/mosquitto_sub` (one option per
+ * line): the health check authenticates without the password in its argv, where anyone on
+ * the host could read it.
+ */
+export const MQTT_CLIENT_CONFIG_DIR = "/tmp";
+
 const MOSQUITTO_START = [
   "umask 077",
   `{ printf '${MQTT_USER}:'; cat /run/secrets/password; echo; } > ${MQTT_PASSWORD_FILE}`,
+  `printf -- '-u ${MQTT_USER}\n-P %s\n' "$(cat /run/secrets/password)" > ${MQTT_CLIENT_CONFIG_DIR}/mosquitto_sub`,
   `mosquitto_passwd -U ${MQTT_PASSWORD_FILE}`,
   `exec mosquitto -c ${MOSQUITTO_CONF_PATH}`,
 ].join(" && ");
@@ -118,7 +126,7 @@ export const homeApps: readonly AppDefinition[] = [
     health: {
       test: [
         "CMD-SHELL",
-        `mosquitto_sub -h 127.0.0.1 -p ${MQTT_PORT} -u ${MQTT_USER} -P "$(cat /run/secrets/password)" -t '$SYS/broker/uptime' -C 1 -W 5 >/dev/null`,
+        `XDG_CONFIG_HOME=${MQTT_CLIENT_CONFIG_DIR} mosquitto_sub -h 127.0.0.1 -p ${MQTT_PORT} -t '$SYS/broker/uptime' -C 1 -W 5 >/dev/null`,
       ],
     },
     volumes: [{ class: "config", target: "/mosquitto/data" }],

@@ -44,6 +44,7 @@ export const infraApps: readonly AppDefinition[] = [
     },
     placement: "edge",
     route: {
+      ownLogin: true,
       port: PIHOLE_WEB_PORT,
       auth: "two_factor",
       dashboard: {

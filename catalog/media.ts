@@ -212,6 +212,10 @@ export const mediaApps: readonly AppDefinition[] = [
   },
   {
     name: "gluetun",
+    managedEnv: {
+      prefixes: [""],
+      reason: "set from homelab:vpn and homelab:lanCidrs (FIREWALL* is the kill switch)",
+    },
     profile: "media",
     description: "WireGuard VPN client with a firewall kill switch for the download client",
     image: { repository: "qmcgaw/gluetun", tag: "v3.41.1" },

@@ -60,8 +60,12 @@ const nodeExporter: AppDefinition = {
   memoryMb: 64,
 };
 
+/** The host's read-only Docker API (the socket proxy on the `socket` network). */
+const SOCKET_PROXY_ENDPOINT = "tcp://socket-proxy:2375";
+
 const cadvisor: AppDefinition = {
   name: "cadvisor",
+  managedEnv: { prefixes: [""], reason: "runs with host access; nothing to configure" },
   profile: "observability",
   description: "Per-container CPU, memory, restarts and OOM kills",
   image: { repository: "gcr.io/cadvisor/cadvisor", tag: "v0.52.1" },
@@ -72,26 +76,18 @@ const cadvisor: AppDefinition = {
     "--docker_only=true",
     "--housekeeping_interval=30s",
     "--store_container_labels=false",
+    // Container names and images through the read-only socket proxy: the engine's socket
+    // is never reachable from this container.
+    `--docker=${SOCKET_PROXY_ENDPOINT}`,
   ],
   health: wget(`http://127.0.0.1:${CADVISOR_PORT}/healthz`),
-  networks: ["proxy"],
+  // proxy: its LAN port is published; socket: the read-only Docker API.
+  networks: ["proxy", "socket"],
   lanPorts: [
     { port: CADVISOR_PORT, reason: "Prometheus scrapes every host's cAdvisor over the LAN" },
   ],
   exceptions: {
     hostAccess: [
-      {
-        hostPath: "/",
-        target: "/rootfs",
-        readOnly: true,
-        reason: "container root filesystems and the host's mount table for disk statistics",
-      },
-      {
-        hostPath: "/var/run",
-        target: "/var/run",
-        readOnly: true,
-        reason: "container metadata from the engine and containerd sockets (names, images)",
-      },
       {
         hostPath: "/sys",
         target: "/sys",
@@ -102,7 +98,8 @@ const cadvisor: AppDefinition = {
         hostPath: "/var/lib/docker",
         target: "/var/lib/docker",
         readOnly: true,
-        reason: "layer and log sizes of each container",
+        reason:
+          "layer and log sizes of each container (read-only; no socket lives there). Why root: this directory is 0710 root and /dev/kmsg needs CAP_SYSLOG, which Docker grants to root processes only",
       },
     ],
     devices: [
@@ -214,6 +211,10 @@ export const observabilityApps: readonly AppDefinition[] = [
   },
   {
     name: "grafana",
+    managedEnv: {
+      prefixes: ["GF_SERVER_", "GF_SECURITY_", "GF_AUTH_"],
+      reason: "the URL, admin account and login are managed (homelab:domain, a generated secret)",
+    },
     profile: "observability",
     description: "Dashboards for hosts, containers and the homelab, provisioned from files",
     image: { repository: "grafana/grafana", tag: "12.1.1" },
@@ -225,6 +226,7 @@ export const observabilityApps: readonly AppDefinition[] = [
     colocateWith: "prometheus",
     user: "owner",
     route: {
+      ownLogin: true,
       port: 3000,
       auth: "two_factor",
       dashboard: { group: "Infrastructure", icon: "grafana.png", description: "Dashboards" },

@@ -60,6 +60,7 @@ export const securityApps: readonly AppDefinition[] = [
     contract: { user: "0:0", source: ["wg-easy/wg-easy Dockerfile@v15.3.0"] },
     placement: "edge",
     route: {
+      ownLogin: true,
       port: WG_EASY_UI_PORT,
       subdomain: "vpn",
       auth: "two_factor",

@@ -17,6 +17,13 @@ export interface RouteDefinition {
   auth: AuthPolicy;
   /** Only reachable from `homelab:lanCidrs`. */
   lanOnly?: boolean;
+  /**
+   * The app has a login of its own that the program seeds (a generated admin password or
+   * token), so `auth: bypass` leaves it protected. Apps whose default is `bypass` have one too.
+   */
+  ownLogin?: boolean;
+  /** Takes large uploads: DNS-only, since Cloudflare's proxy caps request bodies at 100 MB. */
+  largeUploads?: boolean;
   /** Media streaming: never proxied by Cloudflare, API/stream paths bypass SSO. */
   streaming?: boolean;
   /** Paths that bypass SSO so native clients keep working (regexes for Authelia). */
@@ -80,6 +87,11 @@ export interface SecretDefinition {
   fileEnv?: string;
   /** Upload the value to /run/secrets/<name> even without an env var. */
   file?: boolean;
+  /**
+   * Also upload the value's bcrypt digest to /run/secrets/<name>.bcrypt, so a users file can
+   * be written without hashing the password on a command line (argv is readable host-wide).
+   */
+  digestFile?: boolean;
   /** Exported so other apps (dashboards, monitoring) and the owner can use it. */
   exported?: boolean;
 }
@@ -153,6 +165,11 @@ export interface AppDefinition {
    * is published and routed on that app's entry.
    */
   networkOf?: string;
+  /**
+   * Env names `homelab:apps.<name>.env` may not set, because the program derives them from the
+   * stack config (`prefixes: [""]` locks every name), with the key that does set them.
+   */
+  managedEnv?: { prefixes: readonly string[]; reason: string };
   /** Stack config keys (`homelab:vpn`, `homelab:vpnPrivateKey`, `cloudflare:apiToken`) the app cannot run without. */
   requires?: readonly string[];
   /** On whatever the profiles say (backups); only `homelab:apps.<name>.enabled: false` stops it. */

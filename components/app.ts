@@ -67,7 +67,8 @@ export class App extends pulumi.ComponentResource {
     super("homelab:components:App", name, {}, opts);
     const { spec, app, definition: def, host } = args;
     const uploads =
-      (args.files ?? []).length > 0 || (def.secrets ?? []).some((s) => s.file || s.fileEnv);
+      (args.files ?? []).length > 0 ||
+      (def.secrets ?? []).some((s) => s.file || s.fileEnv || s.digestFile);
     const plan = planContainer(spec, app, def, host.spec, {
       labels: args.labels,
       uploads,
@@ -89,11 +90,17 @@ export class App extends pulumi.ComponentResource {
     const secretFiles: docker.types.input.ContainerUpload[] = [];
     for (const s of def.secrets ?? []) {
       // Protected: a regenerated key would lock the app out of data it already encrypted.
-      const value = new random.RandomPassword(
+      const password = new random.RandomPassword(
         `${name}-${s.name}`,
         { length: s.length, special: !s.alphanumeric },
         { parent: this, protect: true },
-      ).result;
+      );
+      const value = password.result;
+      if (s.digestFile)
+        secretFiles.push({
+          file: `${SECRET_DIR}/${s.name}.bcrypt`,
+          content: pulumi.secret(password.bcryptHash),
+        });
       secrets[s.name] = pulumi.secret(value);
       if (s.env) secretEnv.push(pulumi.secret(pulumi.interpolate`${s.env}=${value}`));
       if (s.fileEnv) secretEnv.push(pulumi.output(`${s.fileEnv}=${SECRET_DIR}/${s.name}`));
@@ -164,7 +171,12 @@ export class App extends pulumi.ComponentResource {
         devices: plan.gpu.devices.length
           ? plan.gpu.devices.map((d) => ({ hostPath: d, containerPath: d, permissions: "rwm" }))
           : undefined,
-        groupAdds: plan.gpu.groupAdds.length ? plan.gpu.groupAdds : undefined,
+        groupAdds:
+          plan.gpu.renderGroupFromHost && host.renderGroup
+            ? [host.renderGroup]
+            : plan.gpu.groupAdds.length
+              ? plan.gpu.groupAdds
+              : undefined,
         deviceRequests: plan.gpu.nvidia
           ? [{ driver: "nvidia", count: -1, capabilities: ["gpu", "video", "compute", "utility"] }]
           : undefined,

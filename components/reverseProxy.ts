@@ -9,7 +9,7 @@ import {
   autheliaConfig,
   autheliaSecretPath,
 } from "../plan/proxy/authelia";
-import { dnsRecords } from "../plan/proxy/dns";
+import { ddnsEnv, dnsRecords } from "../plan/proxy/dns";
 import {
   DYNAMIC_DIR,
   MIDDLEWARES_FILE,
@@ -69,11 +69,7 @@ function coreWiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
     case "cloudflare-ddns":
       return {
         files: [{ path: CF_TOKEN_FILE, content: cfToken() }],
-        env: [
-          `CLOUDFLARE_API_TOKEN_FILE=${CF_TOKEN_FILE}`,
-          `DOMAINS=${spec.domain}`,
-          `PROXIED=${spec.dns.proxied}`,
-        ],
+        env: [`CLOUDFLARE_API_TOKEN_FILE=${CF_TOKEN_FILE}`, ...ddnsEnv(spec)],
       };
     default:
       return {};

@@ -4,11 +4,15 @@ import { CATALOG } from "../catalog";
 import type { AppDefinition } from "../catalog/types";
 import { prometheusHost, publishedPorts } from "../plan/container";
 import { dataServiceIssues } from "../plan/dataServices";
+import { authOverrideProblem, appsNeedingSso, envOverrideProblem } from "../plan/overrides";
 import { defaultHost } from "../plan/placement";
+import { DIRECT_SUBDOMAIN, needsDirectTarget } from "../plan/proxy/dns";
+import { rehearse } from "../plan/rehearse";
 import { resolveTier } from "../plan/storage";
 import { ConfigError, type ConfigIssue, keyOf } from "./errors";
 import { parseDockerEndpoint } from "./endpoint";
-import { keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
+import { hasControlChars } from "./guards";
+import { entrySchemas, keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
 import {
   PROFILES,
   type AlertingSpec,
@@ -26,6 +30,8 @@ export interface StackInput {
   project: string;
   stack: string;
   config: Readonly<Record<string, string>>;
+  /** Keys the engine holds as secrets (`pulumi config set --secret`). */
+  secretKeys: readonly string[];
 }
 
 export const DEFAULT_PROFILES: readonly Profile[] = ["core", "media", "observability"];
@@ -45,20 +51,30 @@ function zodIssues(name: string, error: z.ZodError): ConfigIssue[] {
   );
 }
 
+/** Entries of `homelab:hosts` / `homelab:apps` already reported as invalid (left out of the spec). */
+interface Broken {
+  hosts: Set<string>;
+  apps: Set<string>;
+}
+
 /** Reads every `homelab:` key through its schema; unknown keys are problems too. */
 function readKeys(
   input: StackInput,
   issues: ConfigIssue[],
-): { raw: RawConfig; secrets: Set<string> } {
+): { raw: RawConfig; secrets: Set<string>; broken: Broken } {
   const raw: Record<string, unknown> = {};
+  const broken: Broken = { hosts: new Set(), apps: new Set() };
   const secrets = new Set<string>();
+  const held = new Set(input.secretKeys);
   for (const fullKey of Object.keys(input.config).sort()) {
     const [ns, name] = fullKey.split(":", 2);
-    if (ns !== NS) {
-      secrets.add(fullKey);
-      continue;
-    }
-    if ((SECRET_KEYS as readonly string[]).includes(name)) {
+    if (ns !== NS || (SECRET_KEYS as readonly string[]).includes(name)) {
+      if (isSecretKey(fullKey) && !held.has(fullKey)) {
+        issues.push({
+          key: fullKey,
+          message: `is a secret but sits in plain text in the stack file; remove it and run pulumi config set --secret ${fullKey} <value>`,
+        });
+      }
       secrets.add(fullKey);
       continue;
     }
@@ -73,11 +89,67 @@ function readKeys(
       issues.push({ key: fullKey, message: "is not valid YAML/JSON" });
       continue;
     }
+    // Control characters anywhere (a newline in an address, a path, an env value) are named
+    // once; the rest of the key is still checked, so no problem waits for a second run.
+    const controls = controlCharPaths(value).map((path) => k(name, path));
+    for (const key of controls)
+      issues.push({ key, message: "must not contain newlines or control characters" });
     const parsed = keySchemas[name as KeyName].safeParse(value);
-    if (parsed.success) raw[name] = parsed.data;
-    else issues.push(...zodIssues(name, parsed.error));
+    if (!parsed.success) {
+      issues.push(...zodIssues(name, parsed.error).filter((i) => !controls.includes(i.key)));
+      // The good entries of a map still go through every later check in this same run.
+      if ((name === "hosts" || name === "apps") && isRecord(value)) {
+        const good: Record<string, unknown> = {};
+        for (const [entry, v] of Object.entries(value)) {
+          const one = entrySchemas[name].safeParse(v);
+          const nameOk = name === "apps" || keySchemas.hosts.safeParse({ [entry]: v }).success;
+          if (one.success && nameOk && controlCharPaths(v).length === 0) good[entry] = one.data;
+          else broken[name].add(entry);
+        }
+        if (Object.keys(good).length > 0) raw[name] = good;
+      }
+    } else if (controls.length === 0) raw[name] = parsed.data;
+    else raw[name] = withoutControlChars(parsed.data);
   }
-  return { raw: raw as RawConfig, secrets };
+  return { raw: raw as RawConfig, secrets, broken };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Keys whose values are secrets wherever they appear: other providers' and ours. */
+function isSecretKey(fullKey: string): boolean {
+  const [ns, name] = fullKey.split(":", 2);
+  if (ns === NS) return (SECRET_KEYS as readonly string[]).includes(name);
+  return /(token|key|secret|password)/i.test(name);
+}
+
+/** A parsed value with every entry that holds control characters removed (already reported). */
+function withoutControlChars<T>(value: T): T {
+  if (Array.isArray(value))
+    return value.filter((v) => controlCharPaths(v).length === 0).map(withoutControlChars) as T;
+  if (value && typeof value === "object")
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(
+          ([key, v]) => !hasControlChars(key) && (typeof v !== "string" || !hasControlChars(v)),
+        )
+        .map(([key, v]) => [key, withoutControlChars(v)]),
+    ) as T;
+  return value;
+}
+
+/** Paths (below the key) of string values holding control characters. */
+function controlCharPaths(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
+  if (typeof value === "string") return hasControlChars(value) ? [path] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => controlCharPaths(v, [...path, i]));
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([key, v]) => [
+      ...(hasControlChars(key) ? [[...path, key]] : []),
+      ...controlCharPaths(v, [...path, key]),
+    ]);
+  return [];
 }
 
 function readHosts(
@@ -85,6 +157,7 @@ function readHosts(
   input: StackInput,
   secrets: Set<string>,
   issues: ConfigIssue[],
+  brokenHosts: ReadonlySet<string> = new Set(),
 ): HostSpec[] {
   const entries = Object.entries(raw.hosts ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const tlsHosts = secrets.has(`${NS}:dockerTls`)
@@ -98,15 +171,16 @@ function readHosts(
       continue;
     }
     let ssh: HostSpec["ssh"];
+    const hostKey = h.ssh?.hostKey;
     if (endpoint.kind === "ssh") {
-      ssh = { user: h.ssh?.user ?? endpoint.user, port: h.ssh?.port ?? endpoint.port };
+      ssh = { user: h.ssh?.user ?? endpoint.user, port: h.ssh?.port ?? endpoint.port, hostKey };
     } else if (endpoint.kind === "tcp") {
       if (!h.ssh?.user) {
         issues.push({
           key: k("hosts", [name, "ssh", "user"]),
           message: "required for a tcp:// docker endpoint (directories are prepared over SSH)",
         });
-      } else ssh = { user: h.ssh.user, port: h.ssh.port ?? 22 };
+      } else ssh = { user: h.ssh.user, port: h.ssh.port ?? 22, hostKey };
       if (!tlsHosts.includes(name)) {
         issues.push({
           key: k("dockerTls", [name]),
@@ -115,17 +189,25 @@ function readHosts(
         });
       }
     }
-    if ((h.gpu === "intel" || h.gpu === "amd") && h.renderGroup === undefined) {
+    if (ssh && !hostKey) {
+      const target = endpoint.kind === "ssh" ? endpoint.host : h.address;
       issues.push({
-        key: k("hosts", [name, "renderGroup"]),
-        message: `required for an ${h.gpu} GPU: the gid of the render group (getent group render | cut -d: -f3)`,
+        key: k("hosts", [name, "ssh", "hostKey"]),
+        message: `required: host preparation connects over SSH and must verify the host (the line ssh-keyscan -t ed25519 -p ${ssh.port} ${target} prints, without the host name)`,
+      });
+    }
+    if (endpoint.kind !== "unix" && h.address === "127.0.0.1") {
+      issues.push({
+        key: k("hosts", [name, "address"]),
+        message:
+          "is the loopback address, but the host is reached over the network; give its LAN address",
       });
     }
     hosts.push({
       name,
       docker: endpoint,
       address: h.address,
-      edge: h.edge ?? entries.length === 1,
+      edge: h.edge ?? entries.length + brokenHosts.size === 1,
       gpu: h.gpu,
       renderGroup: h.renderGroup,
       memoryMb: h.memoryMb,
@@ -135,7 +217,8 @@ function readHosts(
     });
   }
   const edges = hosts.filter((h) => h.edge);
-  if (hosts.length > 0 && edges.length !== 1) {
+  // With an invalid host left out, a missing edge may be that host: it is reported already.
+  if (hosts.length > 0 && edges.length !== 1 && !(edges.length === 0 && brokenHosts.size > 0)) {
     issues.push({
       key: k("hosts"),
       message: `exactly one host must have edge: true (found ${edges.length}${edges.length ? `: ${edges.map((e) => e.name).join(", ")}` : ""})`,
@@ -186,18 +269,41 @@ function isEnabled(
   return profiles.includes(def.profile) && def.defaultEnabled !== false;
 }
 
-/** Where an app that follows another (`colocateWith`) goes when it is not pinned. */
-function colocatedHost(
+/**
+ * Where an unpinned app goes when a partner decides for it: an app pinned into its network
+ * namespace (qBittorrent pinned → Gluetun follows), the app it is colocated with, or, for
+ * apps of the shared data tree, the host an owner pinned a data app to. Undefined: default.
+ */
+function followedHost(
   def: AppDefinition,
   raw: RawConfig,
   hosts: readonly HostSpec[],
   profiles: readonly Profile[],
   conditions: Conditions,
 ): HostSpec | undefined {
+  const enabled = (d: AppDefinition) => isEnabled(d, raw, profiles, conditions, []);
+  const pinnedHost = (name: string) => hosts.find((h) => h.name === raw.apps?.[name]?.host);
+  for (const tenant of CATALOG.values()) {
+    if (tenant.networkOf === def.name && enabled(tenant) && pinnedHost(tenant.name))
+      return pinnedHost(tenant.name);
+  }
   const partner = def.colocateWith ? CATALOG.get(def.colocateWith) : undefined;
-  if (!partner || !isEnabled(partner, raw, profiles, conditions, [])) return undefined;
-  const pinned = raw.apps?.[partner.name]?.host;
-  return hosts.find((h) => h.name === pinned) ?? defaultHost(partner, hosts);
+  if (partner && enabled(partner)) {
+    return (
+      pinnedHost(partner.name) ??
+      followedHost(partner, raw, hosts, profiles, conditions) ??
+      defaultHost(partner, hosts)
+    );
+  }
+  if (def.data !== undefined || def.placement === "data") {
+    const pinnedData = [...CATALOG.values()]
+      .filter((d) => d.data !== undefined && !d.perHost && enabled(d))
+      .map((d) => pinnedHost(d.name))
+      .filter((h): h is HostSpec => h !== undefined);
+    const first = pinnedData[0];
+    if (first && pinnedData.every((h) => h.name === first.name)) return first;
+  }
+  return undefined;
 }
 
 function placeApps(
@@ -206,6 +312,7 @@ function placeApps(
   profiles: readonly Profile[],
   conditions: Conditions,
   issues: ConfigIssue[],
+  brokenHosts: ReadonlySet<string> = new Set(),
 ): AppSpec[] {
   for (const name of Object.keys(raw.apps ?? {}).sort()) {
     if (!CATALOG.has(name))
@@ -222,6 +329,13 @@ function placeApps(
         message: "this app runs on every host and cannot be pinned",
       });
     }
+    for (const key of Object.keys(o.env ?? {}).sort()) {
+      const problem = envOverrideProblem(def, key);
+      if (problem) issues.push({ key: k("apps", [def.name, "env", key]), message: problem });
+    }
+    const authProblem = o.auth !== undefined ? authOverrideProblem(def, o.auth) : undefined;
+    if (def.route && authProblem)
+      issues.push({ key: k("apps", [def.name, "auth"]), message: authProblem });
     if (!def.route && (o.subdomain !== undefined || o.auth !== undefined)) {
       issues.push({
         key: k("apps", [def.name, o.subdomain !== undefined ? "subdomain" : "auth"]),
@@ -232,6 +346,7 @@ function placeApps(
     if (def.perHost) placed = hosts;
     else if (o.host !== undefined) {
       const host = hosts.find((h) => h.name === o.host);
+      if (!host && brokenHosts.has(o.host)) continue;
       if (!host) {
         issues.push({
           key: k("apps", [def.name, "host"]),
@@ -241,7 +356,7 @@ function placeApps(
       }
       placed = [host];
     } else
-      placed = [colocatedHost(def, raw, hosts, profiles, conditions) ?? defaultHost(def, hosts)];
+      placed = [followedHost(def, raw, hosts, profiles, conditions) ?? defaultHost(def, hosts)];
     for (const host of placed) {
       apps.push({
         name: def.name,
@@ -255,6 +370,16 @@ function placeApps(
     }
   }
   return apps;
+}
+
+/** The SSO portal and its session store: forward-auth reaches them on the edge's network. */
+const EDGE_ONLY_APPS: ReadonlySet<string> = new Set(["authelia", "authelia-redis"]);
+
+/** Apps that only make sense on the edge: whatever publishes 80/443, and the SSO portal. */
+function edgeOnly(def: AppDefinition): boolean {
+  return (
+    EDGE_ONLY_APPS.has(def.name) || (def.ports ?? []).some((p) => p.host === 80 || p.host === 443)
+  );
 }
 
 function checkApps(
@@ -286,7 +411,7 @@ function checkApps(
         });
       } else bySubdomain.set(app.subdomain, app.name);
     }
-    const published = publishedPorts(def, host, prometheusOn).map(
+    const published = publishedPorts(def, host, prometheusOn, raw.mode ?? "domain").map(
       (p) => `${p.external}/${p.protocol}`,
     );
     for (const port of published) {
@@ -297,6 +422,13 @@ function checkApps(
           message: `port ${port} on host ${host.name} is already published by ${taken}`,
         });
       } else ports.set(`${host.name}:${port}`, app.name);
+    }
+    const edgeDecided = hosts.filter((h) => h.edge).length === 1;
+    if (edgeDecided && !host.edge && edgeOnly(def)) {
+      issues.push({
+        key: k("apps", [app.name, "host"]),
+        message: `${app.name} ${def.ports?.some((p) => p.host === 80 || p.host === 443) ? "publishes 80/443" : "is reached by the edge proxy by container name"}, so it runs on the edge host only`,
+      });
     }
     memory.set(host.name, (memory.get(host.name) ?? 0) + app.memoryMb);
     for (const cls of new Set([
@@ -455,7 +587,20 @@ function readBackup(raw: RawConfig): BackupSpec {
   };
 }
 
-const DEFAULT_LAN_CIDRS: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+const RFC1918: readonly string[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/**
+ * `homelab:lanCidrs` when absent: the /24 around each host's address (the usual home LAN),
+ * so a VPN address elsewhere in 10.0.0.0/8 is no conflict; the RFC 1918 ranges when every
+ * host is on loopback (a single local box).
+ */
+export function defaultLanCidrs(hosts: readonly Pick<HostSpec, "address">[]): readonly string[] {
+  const nets = hosts
+    .map((h) => h.address)
+    .filter((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a) && !a.startsWith("127."))
+    .map((a) => `${a.split(".").slice(0, 3).join(".")}.0/24`);
+  return nets.length > 0 ? [...new Set(nets)].sort() : RFC1918;
+}
 
 /** Whether two IPv4 CIDRs (already validated by the schema) share an address. */
 function cidrsOverlap(a: string, b: string): boolean {
@@ -471,6 +616,29 @@ function cidrsOverlap(a: string, b: string): boolean {
   return aStart <= bEnd && bStart <= aEnd;
 }
 
+/** Why `homelab:backupRemoteKeys` cannot become the env-file restic reads (never echoes values). */
+function remoteKeysProblem(json: string | undefined): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json ?? "");
+  } catch {
+    return 'must be a JSON object of environment variables, e.g. {"AWS_ACCESS_KEY_ID": "...", "AWS_SECRET_ACCESS_KEY": "..."}';
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    return "must be a JSON object of environment variables";
+  for (const [name, value] of Object.entries(parsed)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      return `${JSON.stringify(name)} is not an environment variable name`;
+    if (typeof value !== "string" || hasControlChars(value))
+      return `the value of ${name} must be a one-line string`;
+  }
+  return undefined;
+}
+
+function missingApp(name: string): AppDefinition {
+  throw new Error(`unknown app ${name}`);
+}
+
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object" && !Object.isFrozen(value)) {
     Object.freeze(value);
@@ -482,7 +650,7 @@ function deepFreeze<T>(value: T): T {
 /** Validates a whole stack and returns the frozen spec, or throws one ConfigError listing every problem. */
 export function parseSpec(input: StackInput): HomelabSpec {
   const issues: ConfigIssue[] = [];
-  const { raw, secrets: present } = readKeys(input, issues);
+  const { raw, secrets: present, broken } = readKeys(input, issues);
   const mode = raw.mode ?? "domain";
   if (mode === "domain" && !raw.domain)
     issues.push({ key: k("domain"), message: "required in domain mode" });
@@ -492,7 +660,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
     issues.push({ key: k("hosts"), message: "required: at least one Docker host" });
   }
   const domain = mode === "localhost" ? "localhost" : (raw.domain ?? "invalid");
-  const hosts = readHosts(raw, input, present, issues);
+  const hosts = readHosts(raw, input, present, issues, broken.hosts);
   const profiles = [...(raw.profiles ?? DEFAULT_PROFILES)].sort(
     (a, b) => PROFILES.indexOf(a) - PROFILES.indexOf(b),
   );
@@ -513,9 +681,25 @@ export function parseSpec(input: StackInput): HomelabSpec {
     sso: sso.provider === "authelia" && mode === "domain",
     ddns: dns.provider === "cloudflare" && dns.target === "ddns",
   };
-  const apps = placeApps(raw, hosts, profiles, conditions, issues);
-  // Placement checks would only echo an ambiguous edge; report that alone.
-  if (hosts.filter((h) => h.edge).length === 1) checkApps(apps, hosts, raw, present, issues);
+  const apps = placeApps(raw, hosts, profiles, conditions, issues, broken.hosts);
+  checkApps(apps, hosts, raw, present, issues);
+  if (needsDirectTarget({ dns })) {
+    for (const app of apps.filter((a) => a.subdomain === DIRECT_SUBDOMAIN)) {
+      issues.push({
+        key: k("apps", [app.name, "subdomain"]),
+        message: `"${DIRECT_SUBDOMAIN}" is the DNS-only name the DDNS updater keeps under a proxied apex; choose another`,
+      });
+    }
+  }
+  if (mode === "domain" && sso.provider === "none") {
+    const exposed = appsNeedingSso(apps, (name) => CATALOG.get(name) ?? missingApp(name));
+    if (exposed.length > 0) {
+      issues.push({
+        key: k("sso", ["provider"]),
+        message: `none in domain mode would publish ${exposed.join(", ")} to the internet without any login; use authelia (or switch those apps off)`,
+      });
+    }
+  }
   if (sso.smtp && !present.has(`${NS}:smtpPassword`)) {
     issues.push({
       key: `${NS}:smtpPassword`,
@@ -536,7 +720,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
       message: "required with homelab:vpn (WireGuard private key, set with --secret)",
     });
   }
-  const lanCidrs = raw.lanCidrs ?? DEFAULT_LAN_CIDRS;
+  const lanCidrs = raw.lanCidrs ?? defaultLanCidrs(hosts);
   for (const address of raw.vpn?.addresses ?? []) {
     // Gluetun routes lanCidrs around the tunnel; an overlap would send tunnel traffic to the LAN.
     for (const lan of lanCidrs.filter((c) => cidrsOverlap(c, address))) {
@@ -546,7 +730,10 @@ export function parseSpec(input: StackInput): HomelabSpec {
       });
     }
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  if (present.has(`${NS}:backupRemoteKeys`)) {
+    const problem = remoteKeysProblem(input.config[`${NS}:backupRemoteKeys`]);
+    if (problem) issues.push({ key: `${NS}:backupRemoteKeys`, message: problem });
+  }
   const spec: HomelabSpec = {
     project: input.project,
     stack: input.stack,
@@ -579,17 +766,31 @@ export function parseSpec(input: StackInput): HomelabSpec {
     },
     secretsPresent: [...present].sort(),
   };
-  // Checks that need the placed apps: database servers next to their consumers.
-  const late = dataServiceIssues(spec);
-  if (late.length > 0) throw new ConfigError(late);
+  // Checks that need the placed apps (database servers next to their consumers) join the
+  // same report. Then, on an otherwise valid spec, a rehearsal of every generator that could
+  // still refuse a value (it would only echo problems already listed): all before any resource.
+  issues.push(...dataServiceIssues(spec));
+  if (issues.length === 0) issues.push(...rehearse(spec));
+  if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(spec);
 }
 
+/** The runtime's record of which config keys are secret (engine-provided, not in the typings). */
+type RuntimeWithSecrets = typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
+
 /** Reads the running stack's configuration through Pulumi. */
 export function loadSpec(): HomelabSpec {
+  const config = pulumi.runtime.allConfig();
+  const runtime: RuntimeWithSecrets = pulumi.runtime;
+  const isSecret = runtime.isConfigSecret;
+  if (typeof isSecret !== "function")
+    throw new Error(
+      "@pulumi/pulumi no longer exposes runtime.isConfigSecret; cannot tell plain config from secrets",
+    );
   return parseSpec({
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
-    config: pulumi.runtime.allConfig(),
+    config,
+    secretKeys: Object.keys(config).filter((key) => isSecret(key)),
   });
 }

@@ -47,6 +47,8 @@ export type DockerEndpoint =
 export interface SshSpec {
   user: string;
   port: number;
+  /** The host's public key (`<type> <base64>`), verified on every preparation connection. */
+  hostKey?: string;
 }
 
 export interface HostSpec {

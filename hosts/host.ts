@@ -1,6 +1,8 @@
+import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { HostSpec } from "../config/spec";
+import { renderGroupScript } from "../plan/container";
 import { providerEndpoint, sshTarget } from "./provider";
 
 /** TLS client material for a `tcp://` Docker endpoint. */
@@ -28,6 +30,8 @@ export interface HostConnection {
   host: string;
   port: number;
   user: string;
+  /** The host's public key; the connection fails when the server presents another. */
+  hostKey?: string;
   privateKey?: pulumi.Input<string>;
 }
 
@@ -41,6 +45,8 @@ export class Host extends pulumi.ComponentResource {
   readonly networks: Readonly<Record<NetworkRole, docker.Network>>;
   /** Undefined when the host is the machine running Pulumi (unix socket). */
   readonly connection?: HostConnection;
+  /** The render node's gid, looked up on an Intel/AMD host without `renderGroup`. */
+  readonly renderGroup?: pulumi.Output<string>;
 
   constructor(name: string, args: HostArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:hosts:Host", name, {}, opts);
@@ -77,6 +83,22 @@ export class Host extends pulumi.ComponentResource {
     };
     const target = sshTarget(args.spec);
     this.connection = target ? { ...target, privateKey: args.sshPrivateKey } : undefined;
+    const gpu = args.spec.gpu;
+    if ((gpu === "intel" || gpu === "amd") && args.spec.renderGroup === undefined) {
+      // Looked up once on the host (the command runs again only if it is replaced).
+      const lookup = this.connection
+        ? new command.remote.Command(
+            `${name}-render-group`,
+            { connection: this.connection, create: renderGroupScript() },
+            { parent: this },
+          )
+        : new command.local.Command(
+            `${name}-render-group`,
+            { create: renderGroupScript(), interpreter: ["/bin/sh", "-c"] },
+            { parent: this },
+          );
+      this.renderGroup = lookup.stdout.apply((s) => s.trim());
+    }
     this.registerOutputs({ provider: this.provider, networks: this.networks });
   }
 }

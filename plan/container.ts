@@ -10,6 +10,10 @@ export const S6_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SE
 
 export type NetworkRole = "proxy" | "internal" | "socket";
 
+/** Host ports of the web entrypoints, and where localhost mode binds them. */
+const WEB_PORTS: readonly number[] = [80, 443];
+export const LOOPBACK = "127.0.0.1";
+
 export interface PortPlan {
   internal: number;
   external: number;
@@ -48,7 +52,8 @@ export interface ContainerPlan {
   memoryMb: number;
   cpus?: number;
   sysctls?: Record<string, string>;
-  gpu: { devices: string[]; groupAdds: string[]; nvidia: boolean };
+  /** `renderGroupFromHost`: join the gid the Host looked up (no `renderGroup` in config). */
+  gpu: { devices: string[]; groupAdds: string[]; nvidia: boolean; renderGroupFromHost?: boolean };
   privileged: boolean;
   networkMode?: "host";
   pidMode?: "host";
@@ -109,7 +114,26 @@ export function networkRoles(def: AppDefinition): NetworkRole[] {
 function gpuPlan(def: AppDefinition, host: HostSpec): ContainerPlan["gpu"] {
   if (!def.gpu || host.gpu === "none") return { devices: [], groupAdds: [], nvidia: false };
   if (host.gpu === "nvidia") return { devices: [], groupAdds: [], nvidia: true };
+  // Without `renderGroup` the Host looks the gid up on the host itself (renderGroupScript).
+  if (host.renderGroup === undefined)
+    return { devices: ["/dev/dri"], groupAdds: [], nvidia: false, renderGroupFromHost: true };
   return { devices: ["/dev/dri"], groupAdds: [String(host.renderGroup)], nvidia: false };
+}
+
+/** The render node whose group the GPU apps join. */
+export const RENDER_NODE = "/dev/dri/renderD128";
+
+/**
+ * Prints the gid owning the host's render node (`homelab:hosts.<name>.renderGroup` when the
+ * owner does not give it); fails the deploy, before any container, when there is none.
+ */
+export function renderGroupScript(): string {
+  return [
+    "set -eu",
+    `gid="$(stat -c %g ${RENDER_NODE})"`,
+    'case "$gid" in ""|*[!0-9]*) echo "no render node" >&2; exit 1;; esac',
+    'printf "%s" "$gid"',
+  ].join("\n");
 }
 
 /** What the owning component adds to the catalog's definition. */
@@ -145,11 +169,15 @@ export function publishedPorts(
   def: AppDefinition,
   host: Pick<HostSpec, "name" | "address" | "edge">,
   prometheusOn: string | undefined,
+  mode: HomelabSpec["mode"] = "domain",
 ): PortPlan[] {
   const ports: PortPlan[] = (def.ports ?? []).map((p) => ({
     internal: p.container,
     external: p.host,
     protocol: p.protocol,
+    // localhost mode serves http://<app>.localhost to this machine only: the web entrypoints
+    // on every interface would hand the LAN the dashboard and every app without SSO.
+    ...(mode === "localhost" && WEB_PORTS.includes(p.host) ? { ip: LOOPBACK } : {}),
   }));
   if (def.networkOf) return ports;
   const lan = (port: number, external = port) => {
@@ -190,7 +218,7 @@ export function planContainer(
     env.PGID = String(spec.owner.gid);
   }
   Object.assign(env, def.env ?? {}, app.env);
-  const ports = publishedPorts(def, host, prometheusHost(spec));
+  const ports = publishedPorts(def, host, prometheusHost(spec), spec.mode);
   const classes = sortedUnique(mounts.map((m) => m.class));
   const exceptions: Record<string, string> = {};
   if (ex.privileged) exceptions.privileged = ex.privileged;

@@ -248,6 +248,24 @@ const cases: Case[] = [
     ],
   },
   {
+    // A parent directory reaches the socket as well as the socket itself (cAdvisor used to
+    // mount / and /var/run read-only: a read-only mount still lets a client connect).
+    rule: "no-docker-socket",
+    pass: app("cadvisor", {
+      volumes: [{ hostPath: "/var/lib/docker", containerPath: "/var/lib/docker", readOnly: true }],
+    }),
+    fail: app("cadvisor", {
+      volumes: [
+        { hostPath: "/", containerPath: "/rootfs", readOnly: true },
+        { hostPath: "/var/run", containerPath: "/var/run", readOnly: true },
+      ],
+    }),
+    expected: [
+      '[no-docker-socket] cadvisor: mounts /, which holds the Docker socket, without a declared "dockerSocket" exception',
+      '[no-docker-socket] cadvisor: mounts /var/run, which holds the Docker socket, without a declared "dockerSocket" exception',
+    ],
+  },
+  {
     rule: "no-sensitive-host-paths",
     pass: app(
       "node-exporter",

@@ -432,10 +432,23 @@ const noDockerSocket = define({
   types: [CONTAINER],
   test: (r) => {
     if (declares(r, "dockerSocket")) return [];
+    // A mount of a parent directory (`/`, `/var/run`, `/run`) reaches the socket just the same,
+    // unless the container runs as a non-root user without extra groups: the socket is
+    // root:docker 0660, so such a process cannot connect (node-exporter reads / this way).
+    const user = str(r.props.user) ?? "";
+    const groups = list(r.props.groupAdds);
+    const unprivileged = /^[1-9]\d*(:[1-9]\d*)?$/.test(user) && groups.length === 0;
+    const reaches = (hostPath: string) => {
+      if (DOCKER_SOCKETS.includes(hostPath)) return true;
+      const dir = hostPath.replace(/\/+$/, "");
+      return !unprivileged && DOCKER_SOCKETS.some((s) => dir === "" || s.startsWith(`${dir}/`));
+    };
     return hostMountsOf(r.props)
-      .filter((m) => DOCKER_SOCKETS.includes(m.hostPath))
-      .map(
-        (m) => `mounts the Docker socket ${m.hostPath} without a declared "dockerSocket" exception`,
+      .filter((m) => reaches(m.hostPath))
+      .map((m) =>
+        DOCKER_SOCKETS.includes(m.hostPath)
+          ? `mounts the Docker socket ${m.hostPath} without a declared "dockerSocket" exception`
+          : `mounts ${m.hostPath}, which holds the Docker socket, without a declared "dockerSocket" exception`,
       );
   },
 });

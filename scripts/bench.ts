@@ -39,6 +39,9 @@ function syntheticStack(apps: number, hosts = 4): StackConfig {
     hostMap[`node${h}`] = {
       docker: `ssh://ops@10.1.0.${h + 2}`,
       address: `10.1.0.${h + 2}`,
+      ssh: {
+        hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGrKywEPeK62K+js3cZxSr7cz8ITZxSuV3RN0bQ7kskm",
+      },
       edge: h === 0,
       storage: { ssd: "/srv/ssd", hdd: "/srv/hdd" },
     };

@@ -85,7 +85,12 @@ function computedState(
       return { ...inputs, hex: hash(name), base64: Buffer.from(hash(name)).toString("base64") };
     case "command:local:Command":
     case "command:remote:Command":
-      return { ...inputs, stdout: "", stderr: "" };
+      // The render group lookup answers like a host whose render node belongs to gid 993.
+      return {
+        ...inputs,
+        stdout: String(inputs.create).includes("/dev/dri/renderD128") ? "993" : "",
+        stderr: "",
+      };
     default:
       return inputs;
   }
@@ -200,6 +205,9 @@ export async function evaluate(
     );
     await settle(() => pending);
   } catch (error) {
+    // Resources constructed before the failure reach the engine a few ticks later: wait for
+    // them, so "nothing was registered" is a fact about the program, not about timing.
+    await settle(() => pending);
     return { resources, outputs, error: error as Error };
   } finally {
     Error.stackTraceLimit = stackTraceLimit;

@@ -68,6 +68,31 @@ describe("spec", () => {
     expect(keys).toEqual(["homelab:bogus", "homelab:owner.uid", "homelab:timezone"]);
   });
 
+  it("reports a bad host entry and the other entries' problems in the same run", () => {
+    const stack = withConfig(stackConfig("prod"), (c) => {
+      const hosts = c["homelab:hosts"] as Record<string, Record<string, unknown>>;
+      hosts.forge.address = "0.0.0.0";
+      c["homelab:apps"] = {
+        // Pinned to the broken host: no echo about an unknown host.
+        jupyter: { host: "forge" },
+        sonarr: { subdomain: "radarr" },
+        grafana: { env: { GF_SECURITY_ADMIN_USER: "root" } },
+      };
+    });
+    let error: unknown;
+    try {
+      parseSpec(stack);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).issues.map((i) => i.key).sort()).toEqual([
+      "homelab:apps.grafana.env.GF_SECURITY_ADMIN_USER",
+      "homelab:apps.sonarr.subdomain",
+      "homelab:hosts.forge.address",
+    ]);
+  });
+
   it("falls back to the nearest tier a host has, and errs only on explicit overrides", () => {
     const ssdOnly = { storage: { ssd: "/srv" } };
     const hddOnly = { storage: { hdd: "/tank" } };

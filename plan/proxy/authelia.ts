@@ -4,6 +4,7 @@
  * ({@link AUTHELIA_SECRET_ENV}), which the ReverseProxy mounts.
  */
 import { stringify } from "yaml";
+import { SAFE_EMAIL } from "../../config/guards";
 import { shellQuote } from "../shell";
 import { definitionOf } from "../../catalog";
 import type { AppDefinition } from "../../catalog/types";
@@ -263,42 +264,43 @@ export function usersFileTemplate(): string {
 
 /** The command that makes a digest for the users file. */
 export function hashCommand(tag: string): string {
-  return `docker run --rm authelia/authelia:${tag} authelia crypto hash generate argon2 --password 'YOUR PASSWORD'`;
+  // Interactive: the password is typed at Authelia's prompt, never in argv or shell history.
+  return `docker run --rm -it authelia/authelia:${tag} authelia crypto hash generate argon2`;
 }
 
-/** Secret file holding the generated admin password (bootstrap only). */
+/** Secret file holding the generated admin password (exported to the owner). */
 export const ADMIN_PASSWORD_FILE = autheliaSecretPath("admin_password");
+/** Its bcrypt digest (from `@pulumi/random`), which the bootstrap writes into the users file. */
+export const ADMIN_DIGEST_FILE = `${ADMIN_PASSWORD_FILE}.bcrypt`;
 
 /** Paths the bootstrap script uses; overridable so tests can run it in a temp dir. */
 export interface BootstrapPaths {
   users: string;
-  passwordFile: string;
+  digestFile: string;
   config: string;
 }
-
-const SAFE_EMAIL = /^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/;
 
 /**
  * Shell run as the container command when `homelab:ssoUsers` is absent (the Authelia image
  * is Alpine; its entrypoint execs any command that is not `--config`). On first start it
- * hashes the generated password with the Authelia binary itself (argon2id cannot be
- * computed at plan time on Node 20 without an npm dependency) and writes the users file.
- * It never overwrites an existing file, so changes made in the portal survive restarts.
- * Then it execs Authelia. Use as `["sh", "-c", adminBootstrapScript(email)]`.
+ * writes the users file with the generated password's bcrypt digest, read from a secret
+ * file: the password never appears on a command line, where any user of the host could
+ * read it. It never overwrites an existing file, so changes made in the portal survive
+ * restarts. Then it execs Authelia. Use as `["sh", "-c", adminBootstrapScript(email)]`.
  */
 export function adminBootstrapScript(email: string, paths: Partial<BootstrapPaths> = {}): string {
   if (!SAFE_EMAIL.test(email))
     throw new Error(`adminBootstrapScript: unsafe e-mail address ${email}`);
   const users = shellQuote(paths.users ?? AUTHELIA_PATHS.users);
   const tmp = shellQuote(`${paths.users ?? AUTHELIA_PATHS.users}.tmp`);
-  const passwordFile = shellQuote(paths.passwordFile ?? ADMIN_PASSWORD_FILE);
+  const digestFile = shellQuote(paths.digestFile ?? ADMIN_DIGEST_FILE);
   const config = shellQuote(paths.config ?? AUTHELIA_PATHS.config);
   const yaml = `users:\\n  admin:\\n    disabled: false\\n    displayname: Administrator\\n    password: \\"%s\\"\\n    email: ${email}\\n    groups:\\n      - ${ADMIN_GROUP}\\n`;
   return [
     "set -eu",
     `if [ ! -s ${users} ]; then`,
-    `  digest="$(authelia crypto hash generate argon2 --password "$(cat ${passwordFile})" | sed -n 's/^Digest: //p')"`,
-    '  [ -n "$digest" ] || { echo "admin bootstrap: could not hash the password" >&2; exit 1; }',
+    `  digest="$(cat ${digestFile})"`,
+    '  case "$digest" in \\$2[aby]\\$*) ;; *) echo "admin bootstrap: no bcrypt digest" >&2; exit 1;; esac',
     "  umask 077",
     `  printf "${yaml}" "$digest" > ${tmp}`,
     `  mv ${tmp} ${users}`,

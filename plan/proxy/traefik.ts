@@ -45,7 +45,25 @@ export const MIDDLEWARES = {
   authelia: "authelia",
   lanOnly: "lan-only",
   ssoRateLimit: "sso-ratelimit",
+  forwardedStrip: "strip-forwarded",
 } as const;
+
+/**
+ * Headers a client could send through Cloudflare (whose addresses Traefik trusts in proxied
+ * mode) to make Authelia judge another request than the real one: `X-Forwarded-Host:
+ * auth.<domain>` would match the portal's bypass rule. Removed before forward-auth, so
+ * Traefik fills them from the request itself (method, host, URI); the scheme and port are
+ * pinned, since only the HTTPS entrypoint carries routers in domain mode.
+ */
+export const CLIENT_FORWARDED_HEADERS: Readonly<Record<string, string>> = {
+  "X-Forwarded-Host": "",
+  "X-Forwarded-Uri": "",
+  "X-Forwarded-Method": "",
+  "X-Original-Url": "",
+  "X-Original-Method": "",
+  "X-Forwarded-Proto": "https",
+  "X-Forwarded-Port": "443",
+};
 /** Servers transport for apps that only speak HTTPS with a self-signed certificate. */
 /** Cloudflare's published proxy ranges (cloudflare.com/ips). */
 export const CLOUDFLARE_RANGES = [
@@ -275,6 +293,11 @@ export function middlewaresConfig(spec: HomelabSpec): string {
         authResponseHeaders: ["Remote-User", "Remote-Groups", "Remote-Email", "Remote-Name"],
       },
     };
+    if (cloudflareProxied(spec)) {
+      middlewares[MIDDLEWARES.forwardedStrip] = {
+        headers: { customRequestHeaders: { ...CLIENT_FORWARDED_HEADERS } },
+      };
+    }
     // Per client IP; Authelia's own regulation bans accounts/IPs after failed logins.
     middlewares[MIDDLEWARES.ssoRateLimit] = {
       rateLimit: {
@@ -297,7 +320,8 @@ export function middlewaresConfig(spec: HomelabSpec): string {
 
 /**
  * Middlewares a router uses, in order: headers outermost (so auth redirects and 403s carry
- * them), then the LAN filter before any auth work, then the portal rate limit or forward-auth.
+ * them), then the LAN filter before any auth work, then the portal rate limit or forward-auth
+ * (behind Cloudflare preceded by the removal of client-supplied forwarding headers).
  *
  * Apps with `bypassPaths` (media API/stream paths) still get forward-auth: Authelia's
  * access rules bypass exactly those paths, so native clients work while the web UI stays
@@ -310,7 +334,10 @@ export function routerMiddlewares(spec: HomelabSpec, app: AppSpec, def: AppDefin
   if (route.lanOnly && isDomainMode(spec)) out.push(`${MIDDLEWARES.lanOnly}@file`);
   if (ssoEnabled(spec)) {
     if (app.name === SSO_PORTAL_APP) out.push(`${MIDDLEWARES.ssoRateLimit}@file`);
-    else if (app.auth !== "bypass") out.push(`${MIDDLEWARES.authelia}@file`);
+    else if (app.auth !== "bypass") {
+      if (cloudflareProxied(spec)) out.push(`${MIDDLEWARES.forwardedStrip}@file`);
+      out.push(`${MIDDLEWARES.authelia}@file`);
+    }
   }
   return out;
 }

@@ -75,6 +75,23 @@ describe("media servers use the host's GPU", () => {
     }
   });
 
+  it("intel without renderGroup: the gid is looked up on the host, no key to look up by hand", async () => {
+    const ev = await run(prodWithNasGpu("intel"));
+    expect(ev.error).toBeUndefined();
+    const lookup = ev.resources.find((r) => r.name === "nas-render-group");
+    expect(String(lookup?.inputs.create)).toContain("stat -c %g /dev/dri/renderD128");
+    // The mock engine answers the lookup like a host whose render node is gid 993.
+    for (const name of ["jellyfin", "plex"]) {
+      const c = container(ev, name);
+      expect(devices(c)).toEqual(["/dev/dri"]);
+      expect(c.inputs.groupAdds).toEqual(["993"]);
+      expect(c.dependencies).toContain(lookup?.urn);
+    }
+    // Hosts that give their gid run no lookup.
+    const given = await runCached("prod");
+    expect(given.resources.some((r) => r.name.endsWith("-render-group"))).toBe(false);
+  });
+
   it("none: software transcoding, neither devices nor requests", async () => {
     const ev = await run(prodWithNasGpu("none"));
     expect(ev.error).toBeUndefined();

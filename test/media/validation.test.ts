@@ -21,22 +21,38 @@ describe("media placement", () => {
   it("rejects the download client away from the *arr apps, naming its host key", async () => {
     const issues = await rejected("bad/media-split-download-client.yaml");
     expect(issues.get("homelab:apps.qbittorrent.host")).toMatch(/shared \/data tree is on nas/);
-    expect(issues.get("homelab:apps.qbittorrent.host")).toMatch(/gluetun's network namespace/);
+    // Gluetun followed qBittorrent: its namespace is no second problem.
+    expect(issues.has("homelab:apps.gluetun.host")).toBe(false);
   });
 
-  it("rejects an *arr app away from the tree (prod: sonarr pinned to forge)", async () => {
-    const issues = await rejected(
-      prodWith((c) => (c["homelab:apps"] = { sonarr: { host: "forge" } })),
-    );
+  it("rejects *arr apps pinned to two hosts, naming the one away from the tree", async () => {
+    const issues = await rejected("bad/media-split-arr.yaml");
     expect(issues.get("homelab:apps.sonarr.host")).toMatch(/hardlinks/);
-    expect([...issues.keys()]).toEqual(["homelab:apps.sonarr.host"]);
+    expect(issues.has("homelab:apps.radarr.host")).toBe(false);
   });
 
-  it("blames the pinned app even when it sorts first", async () => {
-    const issues = await rejected(
-      prodWith((c) => (c["homelab:apps"] = { bazarr: { host: "forge" } })),
+  it("moves the /data apps and Gluetun with one pinned *arr app (prod: sonarr on forge)", () => {
+    const spec = parseSpec(
+      prodWith((c) => {
+        (c["homelab:hosts"] as Record<string, Record<string, unknown>>).forge.memoryMb = 65536;
+        c["homelab:apps"] = { sonarr: { host: "forge" } };
+      }),
     );
-    expect([...issues.keys()]).toEqual(["homelab:apps.bazarr.host"]);
+    const hostOf = (name: string) => spec.apps.find((a) => a.name === name)?.host;
+    for (const name of ["bazarr", "gluetun", "jellyfin", "qbittorrent", "radarr", "sonarr"])
+      expect([name, hostOf(name)]).toEqual([name, "forge"]);
+  });
+
+  it("moves Gluetun and the /data apps with a pinned qBittorrent", () => {
+    const spec = parseSpec(
+      prodWith((c) => {
+        (c["homelab:hosts"] as Record<string, Record<string, unknown>>).forge.memoryMb = 65536;
+        c["homelab:apps"] = { qbittorrent: { host: "forge" } };
+      }),
+    );
+    const hostOf = (name: string) => spec.apps.find((a) => a.name === name)?.host;
+    for (const name of ["gluetun", "qbittorrent", "radarr", "sonarr"])
+      expect([name, hostOf(name)]).toEqual([name, "forge"]);
   });
 
   it("keeps qBittorrent with Gluetun, blaming the one that was pinned", async () => {

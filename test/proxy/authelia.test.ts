@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -221,26 +221,23 @@ describe("users file", () => {
   it("documents the format and the hash command", () => {
     expect(dig(parse(usersFileTemplate()) as unknown, "users.alice.groups")).toEqual(["admins"]);
     expect(hashCommand("4.39.13")).toBe(
-      "docker run --rm authelia/authelia:4.39.13 authelia crypto hash generate argon2 --password 'YOUR PASSWORD'",
+      "docker run --rm -it authelia/authelia:4.39.13 authelia crypto hash generate argon2",
     );
   });
 });
 
 describe("adminBootstrapScript", () => {
   let dir = "";
+  const digest = "$2a$10$abcdefghijklmnopqrstuuJ0123456789ABCDEFGHIJKLMNOPQRSTU";
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "authelia-bootstrap-"));
-    // A stand-in for the authelia binary: prints a digest, or records that it started.
+    // A stand-in for the authelia binary: records its arguments and that it started.
     writeFileSync(
       join(dir, "authelia"),
-      [
-        "#!/bin/sh",
-        'if [ "$1" = crypto ]; then echo "Digest: \\$argon2id\\$v=19\\$m=65536,t=3,p=4\\$FAKESALT\\$FAKEHASH"; exit 0; fi',
-        `echo "started $*" > ${join(dir, "started")}`,
-      ].join("\n"),
+      ["#!/bin/sh", `echo "started $*" >> ${join(dir, "started")}`].join("\n"),
     );
     chmodSync(join(dir, "authelia"), 0o755);
-    writeFileSync(join(dir, "admin_password"), "s3cr3t 'quoted' pass");
+    writeFileSync(join(dir, "admin_password.bcrypt"), digest);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -249,23 +246,28 @@ describe("adminBootstrapScript", () => {
       env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` },
     });
   };
-  const paths = (): { users: string; passwordFile: string; config: string } => ({
+  const paths = (): { users: string; digestFile: string; config: string } => ({
     users: join(dir, "users.yml"),
-    passwordFile: join(dir, "admin_password"),
+    digestFile: join(dir, "admin_password.bcrypt"),
     config: join(dir, "configuration.yml"),
   });
 
   it("writes a valid users file on first start, then starts Authelia", () => {
     run(adminBootstrapScript("owner@example.org", paths()));
     const doc = parse(readFileSync(join(dir, "users.yml"), "utf8")) as unknown;
-    expect(dig(doc, "users.admin.password")).toBe(
-      "$argon2id$v=19$m=65536,t=3,p=4$FAKESALT$FAKEHASH",
-    );
+    expect(dig(doc, "users.admin.password")).toBe(digest);
     expect(dig(doc, "users.admin.email")).toBe("owner@example.org");
     expect(dig(doc, "users.admin.groups")).toEqual(["admins"]);
-    expect(readFileSync(join(dir, "started"), "utf8")).toContain(
-      `--config ${join(dir, "configuration.yml")}`,
+    // The only program started is Authelia itself, with its config: nothing hashed on argv.
+    expect(readFileSync(join(dir, "started"), "utf8")).toBe(
+      `started --config ${join(dir, "configuration.yml")}\n`,
     );
+  });
+
+  it("refuses to write a users file without a bcrypt digest", () => {
+    writeFileSync(join(dir, "admin_password.bcrypt"), "plain-password");
+    expect(() => run(adminBootstrapScript("owner@example.org", paths()))).toThrow();
+    expect(existsSync(join(dir, "users.yml"))).toBe(false);
   });
 
   it("never overwrites an existing users file", () => {
@@ -274,9 +276,11 @@ describe("adminBootstrapScript", () => {
     expect(readFileSync(join(dir, "users.yml"), "utf8")).toBe("users: {}\n");
   });
 
-  it("does not embed the password and refuses unsafe e-mail addresses", () => {
-    expect(adminBootstrapScript("owner@example.org")).not.toContain("s3cr3t");
-    expect(adminBootstrapScript("owner@example.org")).toContain("/run/secrets/admin_password");
+  it("reads the digest from its secret file and refuses unsafe e-mail addresses", () => {
+    expect(adminBootstrapScript("owner@example.org")).toContain(
+      "/run/secrets/admin_password.bcrypt",
+    );
+    expect(adminBootstrapScript("owner@example.org")).not.toContain("--password");
     expect(() => adminBootstrapScript("x'; rm -rf /;'@example.org")).toThrow(/unsafe/);
   });
 });

@@ -65,9 +65,17 @@ describe.each(goodStacks())("reverse proxy over %s", (stack) => {
     for (const r of records) {
       const app = routed.find((a) => `${a.subdomain}.${spec.domain}` === r.inputs.name);
       const def = definitionOf(app?.name ?? "");
-      expect(r.inputs.proxied).toBe(
-        spec.dns.proxied && !def.route?.streaming && !def.route?.lanOnly,
-      );
+      const proxied =
+        spec.dns.proxied &&
+        !def.route?.streaming &&
+        !def.route?.lanOnly &&
+        !def.route?.largeUploads;
+      expect(r.inputs.proxied).toBe(proxied);
+      // A DNS-only CNAME never chains to the proxied apex (that would proxy it after all).
+      if (spec.dns.target === "ddns")
+        expect(r.inputs.content).toBe(
+          spec.dns.proxied && !proxied ? `direct.${spec.domain}` : spec.domain,
+        );
       expect(String(r.inputs.comment)).toContain(`${spec.project}/${spec.stack}`);
       expect(r.inputs.type).toBe(spec.dns.target === "ddns" ? "CNAME" : "A");
     }
