@@ -29,9 +29,9 @@ export const backupApp: AppDefinition = {
   memoryMb: 1024,
   exceptions: {
     capAdd: {
-      caps: ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER"],
+      caps: ["CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "SETGID"],
       reason:
-        "runs as root to read every app's directory whatever its owner (DAC_READ_SEARCH, DAC_OVERRIDE) and to restore files with their owners and modes (CHOWN, FOWNER)",
+        "runs as root to read every app's directory whatever its owner (DAC_READ_SEARCH, DAC_OVERRIDE), to restore files with their owners and modes (CHOWN, FOWNER), and busybox crond sets the job's groups before every run (SETGID: without it no job ever starts)",
     },
     writableRoot:
       "receives its script, crontab and secrets as uploads and installs database clients with apk at start",

@@ -69,7 +69,8 @@ export const cloudApps: readonly AppDefinition[] = [
     health: curlHealth(`http://localhost:${NEXTCLOUD_PORT}/status.php`, 180),
     // The whole installation (code, config, apps, user files) under one directory, as the
     // image expects: its entrypoint rsyncs the release into it on install and upgrade.
-    volumes: [{ class: "config", target: "/var/www/html" }],
+    // www-data owns the installation: the entrypoint copies the release in as www-data.
+    volumes: [{ class: "config", target: "/var/www/html", owner: "image" }],
     networks: ["internal", "proxy"],
     env: {
       NEXTCLOUD_ADMIN_USER: "admin",

@@ -223,7 +223,8 @@ export const productivityApps: readonly AppDefinition[] = [
       dashboard: { group: "Productivity", icon: "wordpress.png", description: "Blog" },
     },
     health: curlHealth(`http://localhost:${WORDPRESS_PORT}/wp-includes/images/blank.gif`, 90),
-    volumes: [{ class: "config", target: "/var/www/html" }],
+    // www-data owns the installation: the entrypoint copies the release in as www-data.
+    volumes: [{ class: "config", target: "/var/www/html", owner: "image" }],
     networks: ["internal", "proxy"],
     env: {
       // TLS ends at Traefik: trust its forwarded scheme so WordPress builds https links.

@@ -49,6 +49,12 @@ export interface VolumeDefinition {
   /** Sub-directory below `<tier>/<class>/<app>`; the app directory itself when absent. */
   sub?: string;
   readOnly?: boolean;
+  /**
+   * `image`: the directory belongs to the user the image's entrypoint drops to (its contract's
+   * `dropsTo`), not to the homelab owner: the image chowns it at start, and host preparation
+   * must not take it back.
+   */
+  owner?: "image";
 }
 
 /** Which part of the shared `data` tree the app sees (DESIGN §4). */

@@ -181,10 +181,12 @@ export class App extends pulumi.ComponentResource {
           ? [{ driver: "nvidia", count: -1, capabilities: ["gpu", "video", "compute", "utility"] }]
           : undefined,
         uploads: [
+          // `executable` alone is written root-owned 0744: only root could run it. Scripts are
+          // run by the image's own user (Nextcloud's hooks by www-data), so 0755.
           ...(args.files ?? []).map((f) => ({
             file: f.path,
             content: f.content,
-            executable: f.executable,
+            permissions: f.executable ? "0755" : undefined,
           })),
           ...secretFiles,
         ],

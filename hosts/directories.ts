@@ -7,7 +7,7 @@ import type { Host } from "./host";
 export interface HostDirectoriesArgs {
   host: Host;
   /** The bind-mount sources to create. */
-  mounts: readonly Pick<ResolvedMount, "source" | "class" | "mode">[];
+  mounts: readonly Pick<ResolvedMount, "source" | "class" | "mode" | "owner">[];
   owner: { uid: number; gid: number };
 }
 

@@ -13,16 +13,15 @@ function modeFor(m: Pick<ResolvedMount, "class" | "mode">): string {
  * never deletes: removing an app leaves its data where it was.
  */
 export function directoriesScript(
-  dirs: readonly Pick<ResolvedMount, "source" | "class" | "mode">[],
+  dirs: readonly Pick<ResolvedMount, "source" | "class" | "mode" | "owner">[],
   owner: { uid: number; gid: number },
 ): string {
-  const unique = new Map<string, string>();
-  for (const d of dirs) unique.set(d.source, modeFor(d));
+  const unique = new Map<string, { mode: string; uid: number; gid: number }>();
+  for (const d of dirs) unique.set(d.source, { mode: modeFor(d), ...(d.owner ?? owner) });
   const lines = [...unique.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
-      ([path, mode]) =>
-        `$SUDO install -d -m ${mode} -o ${owner.uid} -g ${owner.gid} ${shellQuote(path)}`,
+      ([path, o]) => `$SUDO install -d -m ${o.mode} -o ${o.uid} -g ${o.gid} ${shellQuote(path)}`,
     );
   return [...SUDO_PRELUDE, ...lines].join("\n") + "\n";
 }

@@ -43,6 +43,16 @@ export interface ResolvedMount {
   tier: Tier;
   /** Mode of the created host directory; by class when absent (plan/directories.ts). */
   mode?: string;
+  /** Owner of the created host directory when it is not the homelab owner. */
+  owner?: { uid: number; gid: number };
+}
+
+/** The numeric owner an image's contract drops to, for volumes it owns (`owner: "image"`). */
+function imageOwner(def: Pick<AppDefinition, "name" | "contract">): { uid: number; gid: number } {
+  const m = /^(\d+):(\d+)$/.exec(def.contract?.dropsTo ?? "");
+  if (!m)
+    throw new Error(`${def.name}: a volume owned by the image needs a numeric contract.dropsTo`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
 }
 
 function rootOf(
@@ -91,7 +101,7 @@ export const DATA_TREE_DIRS: readonly string[] = [
 
 /** Every bind mount of one app on one host, by storage class (DESIGN §4). */
 export function appMounts(
-  def: Pick<AppDefinition, "name" | "volumes" | "data">,
+  def: Pick<AppDefinition, "name" | "volumes" | "data" | "contract">,
   host: Pick<HostSpec, "storage" | "name">,
   overrides: Partial<Record<StorageClass, Tier>>,
 ): ResolvedMount[] {
@@ -103,6 +113,7 @@ export function appMounts(
       readOnly: v.readOnly ?? false,
       class: v.class,
       tier,
+      ...(v.owner === "image" ? { owner: imageOwner(def) } : {}),
     };
   });
   if (def.data) {

@@ -1,8 +1,22 @@
+import { CATALOG } from "../catalog";
 import { parseSpec } from "../config/load";
 import { checkResources } from "../policy/rules";
 import type { HostSpec, StorageClass, Tier } from "../config/spec";
 import { resolveTier } from "../plan/storage";
 import { LABELS } from "../plan/labels";
+
+/** `uid:gid` of a directory the catalog declares owned by its image (`owner: "image"`). */
+function imageOwnedBy(v: { hostPath: string; containerPath: string }): string | undefined {
+  for (const def of CATALOG.values())
+    for (const vol of def.volumes ?? [])
+      if (
+        vol.owner === "image" &&
+        vol.target === v.containerPath &&
+        v.hostPath.endsWith(`/${def.name}`)
+      )
+        return def.contract?.dropsTo;
+  return undefined;
+}
 import { containers, envOf, goodStacks, labelsOf, runCached, stackConfig } from "./helpers/harness";
 
 interface Volume {
@@ -106,11 +120,11 @@ describe.each(goodStacks())("every container of %s", (stack) => {
             String(cmd.inputs.create).includes(`'${v.hostPath}'`),
         );
         expect(creators.length).toBeGreaterThan(0);
+        // The owner's, unless the catalog gives the directory to the image's own user.
+        const [uid, gid] = (imageOwnedBy(v) ?? `${spec.owner.uid}:${spec.owner.gid}`).split(":");
         for (const creator of creators) {
           expect(String(creator.inputs.create)).toMatch(
-            new RegExp(
-              `install -d -m \\d{4} -o ${spec.owner.uid} -g ${spec.owner.gid} '${v.hostPath}'`,
-            ),
+            new RegExp(`install -d -m \\d{4} -o ${uid} -g ${gid} '${v.hostPath}'`),
           );
         }
       }

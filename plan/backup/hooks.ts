@@ -148,10 +148,12 @@ export function renderHook(hook: DumpHook, stagingDir: string): string[] {
     case "mariadb": {
       const user = hook.user ?? "root";
       // --single-transaction gives a consistent InnoDB dump without locking the apps out.
+      // --flush-privileges: the dump carries the mysql database (the apps' users); without a
+      // FLUSH PRIVILEGES after it, a restored server refuses every app login until a restart.
       // --skip-ssl: clients from 11.4 on demand TLS, which servers before 11.4 lack by default;
       // the dump crosses only the host's `internal` network, as the apps' own queries do.
       lines.push(
-        `${passwordPrefix(hook, "MYSQL_PWD")}mariadb-dump -h ${q(hook.host ?? "")} -P ${port} -u ${q(user)} --skip-ssl --all-databases --single-transaction --routines --events --triggers --result-file=${q(tmp)} ${failWith("mariadb-dump failed")}`,
+        `${passwordPrefix(hook, "MYSQL_PWD")}mariadb-dump -h ${q(hook.host ?? "")} -P ${port} -u ${q(user)} --skip-ssl --all-databases --flush-privileges --single-transaction --routines --events --triggers --result-file=${q(tmp)} ${failWith("mariadb-dump failed")}`,
         publish,
       );
       break;

@@ -69,7 +69,7 @@ describe("dump hooks", () => {
   test("mariadb takes a single-transaction dump of all databases", () => {
     const text = renderHook(HOOKS[2], "/staging").join("\n");
     expect(text).toContain("mariadb-dump -h 'nextcloud-db' -P 3307 -u 'root'");
-    expect(text).toContain("--all-databases --single-transaction");
+    expect(text).toContain("--all-databases --flush-privileges --single-transaction");
     expect(text).toContain('MYSQL_PWD="${NEXTCLOUD_DB_PASSWORD:?');
   });
 

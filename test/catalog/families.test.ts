@@ -38,7 +38,7 @@ interface Port {
 interface Upload {
   file: string;
   content: string;
-  executable?: boolean;
+  permissions?: string;
 }
 
 const volumes = (c: RegisteredResource) => (c.inputs.volumes ?? []) as Volume[];
@@ -94,7 +94,8 @@ describe("cloud", () => {
     expect(envOf(collabora).aliasgroup1).toBe(appUrl(spec, ncApp));
     // Nextcloud Office is pointed at Collabora on every start.
     const hook = upload(nextcloud, COLLABORA_HOOK_PATH);
-    expect(hook?.executable).toBe(true);
+    // Nextcloud runs its hooks as www-data: a root-owned 0744 file would stop its start.
+    expect(hook?.permissions).toBe("0755");
     expect(hook?.content).toContain(`richdocuments wopi_url --value='${appUrl(spec, coApp)}'`);
     expect(envOf(nextcloud).NEXTCLOUD_TRUSTED_DOMAINS).toBe("nextcloud.home.example.com");
   });

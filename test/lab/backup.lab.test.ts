@@ -62,10 +62,14 @@ function snapshots(): { time: string; paths: string[] }[] {
   return JSON.parse(r.stdout) as { time: string; paths: string[] }[];
 }
 
-async function until<T>(what: string, seconds: number, probe: () => T | undefined): Promise<T> {
+async function until<T>(
+  what: string,
+  seconds: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + seconds * 1000;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline)
       throw new Error(`${what}: not within ${seconds}s:\n${await api.logs(id)}`);
@@ -131,7 +135,11 @@ test("crond fires the schedule: a snapshot appears and a restore gives back ever
     snapshots().find((s) => Date.parse(s.time) > seeded),
   );
   expect(snap.paths.some((p) => p.endsWith("/config"))).toBe(true);
-  const logs = await api.logs(id);
+  // The run goes on after the snapshot (forget, prune) and reports its end.
+  const logs = await until("the run's end", 120, async () => {
+    const text = await api.logs(id);
+    return /backup: (ok|FAILED)/.test(text) ? text : undefined;
+  });
   expect(logs).not.toContain("can't set groups");
   expect(logs).toContain("backup: ok");
 

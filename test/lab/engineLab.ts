@@ -3,8 +3,7 @@
  * rewritten so its storage roots live in a temporary directory and its host address is a
  * loopback one, and the runtime user of each container from its app's image contract.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { CATALOG } from "../../catalog";
 import type { RegisteredResource } from "../../scripts/evaluate";
@@ -23,6 +22,9 @@ export async function labEngine(): Promise<DockerApi> {
   return api;
 }
 
+/** Where the lab's stacks keep their storage tiers (removed after each suite). */
+export const LAB_ROOTS = "/srv/homelab-lab";
+
 export interface LabStack {
   config: StackConfig;
   root: string;
@@ -34,7 +36,11 @@ export function labStack(
   name: string,
   edit: (c: Record<string, unknown>) => void = () => {},
 ): LabStack {
-  const root = mkdtempSync(join(tmpdir(), "homelab-lab-"));
+  // Not under /tmp: storage roots under system directories are refused by the stack's checks.
+  mkdirSync(LAB_ROOTS, { recursive: true });
+  const root = mkdtempSync(join(LAB_ROOTS, "stack-"));
+  // Database servers of the lab run as their own users and must traverse it.
+  chmodSync(root, 0o755);
   let owner = { uid: 1000, gid: 1000 };
   const config = withConfig(stackConfig(name), (c) => {
     const hosts = c["homelab:hosts"] as Record<
