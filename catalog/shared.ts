@@ -96,7 +96,9 @@ export function redisCompanion(
     contract: {
       user: "0:0",
       dropsTo: "999:1000",
-      source: ["docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh"],
+      source: [
+        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105)",
+      ],
     },
     user: "owner",
     internalOnly: true,
