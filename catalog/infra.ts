@@ -137,6 +137,8 @@ export const infraApps: readonly AppDefinition[] = [
     health: pythonHealth("http://127.0.0.1:61208/api/4/status"),
     networks: ["proxy", "socket"],
     env: { GLANCES_OPT: "-w", DOCKER_HOST: SOCKET_PROXY_URL },
+    // Under the read-only root its logger falls back to the temp dir, and fails without one.
+    tmpfs: { "/tmp": 16 },
     exceptions: { hostPid: "lists every process of the host, not only its own" },
     memoryMb: 256,
   },

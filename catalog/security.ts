@@ -101,8 +101,9 @@ export const securityApps: readonly AppDefinition[] = [
     exceptions: {
       // The kernel's WireGuard module must be present on the host (Linux 5.6+ has it built in).
       capAdd: {
-        caps: ["NET_ADMIN"],
-        reason: "creates the wg0 interface and the NAT rules that route clients into the LAN",
+        caps: ["NET_ADMIN", "NET_RAW"],
+        reason:
+          "creates the wg0 interface and the NAT rules that route clients into the LAN; the image forces iptables-legacy, which opens a raw socket (NET_RAW)",
       },
       writableRoot: "iptables keeps its lock file in /run and wg-quick writes runtime state",
     },

@@ -40,7 +40,7 @@ export const webApps: readonly AppDefinition[] = [
     name: "heimdall",
     profile: "infra",
     description: "Heimdall application launcher (alternative to Homepage)",
-    image: { repository: "lscr.io/linuxserver/heimdall", tag: "version-2.7.6" },
+    image: { repository: "lscr.io/linuxserver/heimdall", tag: "version-v2.7.6" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
@@ -100,6 +100,10 @@ export const webApps: readonly AppDefinition[] = [
     health: pythonHealth("http://127.0.0.1:5690/"),
     volumes: [{ class: "config", target: "/data/database" }],
     exceptions: {
+      capAdd: {
+        caps: ["SETGID", "SETUID"],
+        reason: "its nginx starts as root and switches its workers to www-data (fatal without)",
+      },
       writableRoot: "the entrypoint runs database migrations and writes its secret key file",
     },
     memoryMb: 256,

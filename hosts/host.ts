@@ -72,6 +72,10 @@ export class Host extends pulumi.ComponentResource {
           name: NETWORKS[role],
           driver: "bridge",
           internal,
+          // An internal network still gives the host an address on its bridge, and through it
+          // every service the host listens on is reachable (seen in the lab). Without that
+          // address, containers reach only each other.
+          options: internal ? { "com.docker.network.bridge.inhibit_ipv4": "true" } : undefined,
           labels: [{ label: "homelab.network", value: role }],
         },
         onHost,

@@ -258,6 +258,12 @@ describe.each(CASES)("$stack on a real engine", ({ stack, published }) => {
       if (r.output.includes(LISTENER_REPLY)) leaks.push(`${a.resource.name} reached the host`);
     }
     expect(leaks).toEqual([]);
+    // Yet containers on `internal` reach each other by name: the apps' databases live there.
+    const [server, client] = internal;
+    await api.exec(server.id, ["/bin/sh", "-c", `(echo ${LISTENER_REPLY} | nc -l -p 9000 &)`]);
+    const name = String(server.resource.inputs.name);
+    const peer = await api.exec(client.id, ["/bin/sh", "-c", `nc -w 3 ${name} 9000 </dev/null`]);
+    expect(peer.output).toContain(LISTENER_REPLY);
   });
 
   test("containers that share a VPN's namespace have no network of their own", () => {

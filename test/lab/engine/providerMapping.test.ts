@@ -140,12 +140,14 @@ test("networkCreate keeps internal networks internal", () => {
       name: "internal",
       driver: "bridge",
       internal: true,
+      options: { "com.docker.network.bridge.inhibit_ipv4": "true" },
       labels: [{ label: "homelab.network", value: "internal" }],
     }),
   ).toEqual({
     Name: "internal",
     Driver: "bridge",
     Internal: true,
+    Options: { "com.docker.network.bridge.inhibit_ipv4": "true" },
     Labels: { "homelab.network": "internal" },
     CheckDuplicate: true,
   });

@@ -198,13 +198,14 @@ export function containerCreate(
   };
 }
 
-/** resource_docker_network_funcs.go: name, driver, internal, labels. */
+/** resource_docker_network_funcs.go: name, driver, internal, driver options, labels. */
 export function networkCreate(inputs: Inputs): Record<string, unknown> {
   const labels = list<{ label: string; value: string }>(inputs.labels);
   return {
     Name: String(inputs.name),
     Driver: str(inputs.driver) ?? "bridge",
     Internal: inputs.internal === true,
+    Options: record(inputs.options),
     Labels: Object.fromEntries(labels.map((l) => [l.label, l.value])),
     CheckDuplicate: true,
   };
