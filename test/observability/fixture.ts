@@ -6,6 +6,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse } from "yaml";
 import type { AlertingSpec, AppSpec, HomelabSpec, HostSpec } from "../../config/spec";
 
 const hosts: HostSpec[] = [
@@ -202,4 +203,26 @@ export function toolVersion(tool: string): [number, number, number] {
   const m = /version (\d+)\.(\d+)\.(\d+)/.exec(out);
   if (!m) throw new Error(`cannot read the version of ${tool} from: ${out}`);
   return [Number(m[1]), Number(m[2]), Number(m[3])];
+}
+
+/** One rule of the generated rule file. */
+export interface AlertRule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** The groups and the alerting rules of a generated rule file. */
+export function parseRules(yaml: string): {
+  groups: { name: string; rules: AlertRule[] }[];
+  alerts: (AlertRule & { alert: string })[];
+} {
+  const groups = (parse(yaml) as { groups: { name: string; rules: AlertRule[] }[] }).groups;
+  const alerts = groups
+    .flatMap((g) => g.rules)
+    .filter((r): r is AlertRule & { alert: string } => !!r.alert);
+  return { groups, alerts };
 }

@@ -1,23 +1,11 @@
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { ALERT_RULES_FILE, alertRules, HOMELAB_METRICS } from "../../plan/observability/rules";
-import { homelabFixture, runTool, tempDir, writeFile } from "./fixture";
+import { homelabFixture, parseRules, runTool, tempDir, writeFile } from "./fixture";
 
 const spec = homelabFixture();
 const rulesYaml = alertRules(spec);
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-const groups = (parse(rulesYaml) as { groups: { name: string; rules: Rule[] }[] }).groups;
-const alerts = groups
-  .flatMap((g) => g.rules)
-  .filter((r): r is Rule & { alert: string } => !!r.alert);
+const { alerts } = parseRules(rulesYaml);
 
 /** Renders an alert's annotation templates the way Prometheus does for the given labels. */
 function annotations(

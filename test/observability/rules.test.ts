@@ -1,23 +1,10 @@
-import { parse } from "yaml";
 import { alertRules, tierMountCandidates, TIER_RECORDS } from "../../plan/observability/rules";
-import { homelabFixture } from "./fixture";
+import { homelabFixture, parseRules } from "./fixture";
 
 const spec = homelabFixture();
 const rulesYaml = alertRules(spec);
 
-interface Rule {
-  alert?: string;
-  record?: string;
-  expr: string;
-  for?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-}
-
-const groups = (parse(rulesYaml) as { groups: { name: string; rules: Rule[] }[] }).groups;
-const alerts = groups
-  .flatMap((g) => g.rules)
-  .filter((r): r is Rule & { alert: string } => !!r.alert);
+const { groups, alerts } = parseRules(rulesYaml);
 
 describe("alert rules", () => {
   it("give every alert a severity, a summary and a description", () => {

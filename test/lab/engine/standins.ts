@@ -146,17 +146,23 @@ function baseEntries(): TarEntry[] {
   ];
 }
 
-/** The root filesystem of a stand-in image. */
-export function standinRootfs(spec: StandinSpec): Buffer {
-  const applets = new Set(busyboxApplets());
+/** busybox's base entries, and `add`, which adds an entry once with its parent directories. */
+function rootfsBuilder(): { entries: TarEntry[]; add: (e: TarEntry) => void } {
   const entries = baseEntries();
   const have = new Set(entries.map((e) => e.name));
-  const add = (e: TarEntry) => {
+  const add = (e: TarEntry): void => {
     if (have.has(e.name)) return;
     for (const d of dirsOf(e.name)) if (!have.has(d)) add({ name: d, mode: 0o755, kind: "dir" });
     have.add(e.name);
     entries.push(e);
   };
+  return { entries, add };
+}
+
+/** The root filesystem of a stand-in image. */
+export function standinRootfs(spec: StandinSpec): Buffer {
+  const applets = new Set(busyboxApplets());
+  const { entries, add } = rootfsBuilder();
   add({ name: STANDIN, mode: 0o755, content: standinScript(spec.reference) });
   for (const p of spec.paths) add({ name: p, mode: 0o777, kind: "symlink", linkTarget: STANDIN });
   for (const p of spec.programs)
@@ -191,14 +197,7 @@ function hostBinary(path: string, as = path): TarEntry[] {
  * needs Alpine's package index.
  */
 export function backupRootfs(pgBin: string): Buffer {
-  const entries = baseEntries();
-  const have = new Set(entries.map((e) => e.name));
-  const add = (e: TarEntry) => {
-    if (have.has(e.name)) return;
-    for (const d of dirsOf(e.name)) if (!have.has(d)) add({ name: d, mode: 0o755, kind: "dir" });
-    have.add(e.name);
-    entries.push(e);
-  };
+  const { entries, add } = rootfsBuilder();
   const programs: [string, string][] = [
     ["/usr/bin/restic", "/usr/bin/restic"],
     ["/usr/bin/sqlite3", "/usr/bin/sqlite3"],
