@@ -388,7 +388,7 @@ describe("infra and security", () => {
     expect(volumes(sablier)).toEqual([]);
   });
 
-  it("WireGuard publishes 51820/udp and adds NET_ADMIN beyond root's file access, with reasons", async () => {
+  it("WireGuard publishes 51820/udp and adds NET_ADMIN and NET_RAW (iptables-legacy) beyond root's file access, with reasons", async () => {
     const ev = await evaluation();
     const wg = container(ev, "wg-easy");
     expect(ports(wg)).toContainEqual(expect.objectContaining({ external: 51820, protocol: "udp" }));
@@ -397,9 +397,10 @@ describe("infra and security", () => {
       "CAP_DAC_OVERRIDE",
       "CAP_FOWNER",
       "CAP_NET_ADMIN",
+      "CAP_NET_RAW",
     ]);
     expect(exceptions(wg).capAdd).toMatch(
-      /^NET_ADMIN: .+; CHOWN,DAC_OVERRIDE,FOWNER: runs as root/,
+      /^NET_ADMIN,NET_RAW: .+raw socket.+; CHOWN,DAC_OVERRIDE,FOWNER: runs as root/,
     );
   });
 
