@@ -10,8 +10,18 @@ import type { AppDefinition, HealthDefinition, SecretDefinition } from "./types"
 export const WRITABLE_S6 =
   "s6-overlay applies PUID/PGID by rewriting /etc/passwd at start (read-only mode would run as uid 911)";
 
-/** Capabilities an image needs when its entrypoint starts as root and drops to a service user. */
-export const ROOT_DROP_CAPS = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] as const;
+/**
+ * Capabilities an image needs when its entrypoint starts as root and drops to a service user;
+ * KILL because the root parent (Apache, a supervisor) signals children of that user on stop.
+ */
+export const ROOT_DROP_CAPS = [
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "KILL",
+  "SETGID",
+  "SETUID",
+] as const;
 
 /** The Redis image every cache in these families uses (the same pin as Authelia's). */
 export const REDIS_IMAGE = { repository: "redis", tag: "7.4.5-alpine" } as const;

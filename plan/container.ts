@@ -5,8 +5,19 @@ import { homepageLabels } from "./homepage";
 import { remoteRoutePort, routerLabels } from "./proxy/traefik";
 import { appMounts, type ResolvedMount } from "./storage";
 
-/** Capabilities s6-overlay images (linuxserver.io) need to drop to PUID/PGID at start. */
-export const S6_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"] as const;
+/**
+ * Capabilities s6-overlay images (linuxserver.io) need: to drop to PUID/PGID at start, and KILL
+ * because the root supervisor signals the app running as PUID (kill(2) across users needs it;
+ * without it `docker stop` ends in SIGKILL).
+ */
+export const S6_CAPABILITIES = [
+  "CHOWN",
+  "DAC_OVERRIDE",
+  "FOWNER",
+  "KILL",
+  "SETGID",
+  "SETUID",
+] as const;
 
 export type NetworkRole = "proxy" | "internal" | "socket";
 

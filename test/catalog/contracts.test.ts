@@ -29,7 +29,7 @@ describe("image contracts", () => {
 });
 
 describe.each(goodStacks())("containers of %s against their image contracts", (stack) => {
-  test("an image that starts as root and switches user keeps the capabilities to switch", async () => {
+  test("an image that starts as root and switches user keeps the capabilities to switch and to stop", async () => {
     const ev = await runCached(stack);
     const missing: string[] = [];
     for (const c of containers(ev)) {
@@ -37,9 +37,11 @@ describe.each(goodStacks())("containers of %s against their image contracts", (s
       const contract = def?.contract;
       if (!contract?.dropsTo || contract.user !== "0:0" || c.inputs.user) continue;
       const adds = ((c.inputs.capabilities as { adds?: string[] }).adds ?? []).sort();
-      for (const cap of ["CAP_SETGID", "CAP_SETUID"])
+      // KILL as well where a root supervisor (s6) signals the app it runs as PUID, on stop.
+      const needed = ["CAP_SETGID", "CAP_SETUID", ...(def?.puid ? ["CAP_KILL"] : [])];
+      for (const cap of needed)
         if (!adds.includes(cap))
-          missing.push(`${c.name} lacks ${cap} to drop to ${contract.dropsTo}`);
+          missing.push(`${c.name} lacks ${cap} (drops to ${contract.dropsTo})`);
     }
     expect(missing).toEqual([]);
   });
