@@ -1,3 +1,4 @@
+import { ROOT_DROP_CAPS } from "../catalog/shared";
 import type { AppDefinition, HealthDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
 import { LABELS } from "./labels";
@@ -6,18 +7,10 @@ import { remoteRoutePort, routerLabels } from "./proxy/traefik";
 import { appMounts, type ResolvedMount } from "./storage";
 
 /**
- * Capabilities s6-overlay images (linuxserver.io) need: to drop to PUID/PGID at start, and KILL
- * because the root supervisor signals the app running as PUID (kill(2) across users needs it;
- * without it `docker stop` ends in SIGKILL).
+ * Capabilities s6-overlay images (linuxserver.io) need: the same as any image whose root
+ * entrypoint drops to a service user (its root supervisor signals the app run as PUID).
  */
-export const S6_CAPABILITIES = [
-  "CHOWN",
-  "DAC_OVERRIDE",
-  "FOWNER",
-  "KILL",
-  "SETGID",
-  "SETUID",
-] as const;
+export const S6_CAPABILITIES = ROOT_DROP_CAPS;
 
 export type NetworkRole = "proxy" | "internal" | "socket";
 
