@@ -14,17 +14,10 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync }
 import { join, relative } from "node:path";
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import { labelsOf, run } from "../helpers/harness";
-import {
-  applyStack,
-  backupRootfs,
-  buildImages,
-  removeStack,
-  type AppliedStack,
-} from "./engine/apply";
+import { applyStack, buildImages, removeStack, type AppliedStack } from "./engine/apply";
 import type { DockerApi } from "./engine/dockerApi";
-import { imageUser, labEngine, labStack, type LabStack } from "./engineLab";
+import { LAB_IMAGES, labEngine, labStack, type LabStack } from "./engineLab";
 
-const PG_BIN = "/usr/lib/postgresql/15/bin";
 const METRICS = "homelab_backup.prom";
 
 let api: DockerApi;
@@ -88,10 +81,7 @@ beforeAll(async () => {
   backup = ev.resources.find((r) => labelsOf(r)["homelab.app"] === "backup") as RegisteredResource;
   const uploads = backup.inputs.uploads as { file: string; content: string }[];
   password = uploads.find((u) => u.file === "/run/secrets/restic-password")?.content ?? "";
-  await buildImages(api, ev, {
-    userOf: imageUser,
-    realImages: { "restic/restic:0.18.0": () => backupRootfs(PG_BIN) },
-  });
+  await buildImages(api, ev, LAB_IMAGES);
   applied = await applyStack(api, ev, (r) => r === backup);
   id = applied.containers[0].id;
 });

@@ -8,15 +8,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import { containers, labelsOf, run } from "../helpers/harness";
-import {
-  applyStack,
-  backupRootfs,
-  buildImages,
-  removeStack,
-  type AppliedStack,
-} from "./engine/apply";
+import { applyStack, buildImages, removeStack, type AppliedStack } from "./engine/apply";
 import type { DockerApi } from "./engine/dockerApi";
-import { imageUser, labEngine, labStack, runtimeUser, type LabStack } from "./engineLab";
+import { LAB_IMAGES, labEngine, labStack, runtimeUser, type LabStack } from "./engineLab";
 
 interface Inspect {
   Id: string;
@@ -31,7 +25,6 @@ interface Inspect {
   Mounts: { Type: string; Source: string; Destination: string; RW: boolean }[];
 }
 
-const PG_BIN = "/usr/lib/postgresql/15/bin";
 const SETTLE_MS = 6000;
 /** What the host's listener answers (not a word any error message contains). */
 const LISTENER_REPLY = "homelab-lab-listener-7f3a";
@@ -91,10 +84,7 @@ describe.each(CASES)("$stack on a real engine", ({ stack, published }) => {
     lab = labStack(stack);
     ev = await run(lab.config);
     if (ev.error) throw ev.error;
-    await buildImages(api, ev, {
-      userOf: imageUser,
-      realImages: { "restic/restic:0.18.0": () => backupRootfs(PG_BIN) },
-    });
+    await buildImages(api, ev, LAB_IMAGES);
     applied = await applyStack(api, ev);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     for (const c of applied.containers)

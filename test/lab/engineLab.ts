@@ -10,7 +10,10 @@ import type { RegisteredResource } from "../../scripts/evaluate";
 import type { StackConfig } from "../../scripts/stackFile";
 import { labelsOf } from "../../scripts/evaluate";
 import { stackConfig, withConfig } from "../helpers/harness";
+import { backupApp } from "../../catalog/backup";
+import { backupRootfs, type ApplyOptions } from "./engine/apply";
 import { DockerApi } from "./engine/dockerApi";
+import { PG_BIN } from "./servers/servers";
 
 /** The engine scripts/lab.sh starts; the suites fail (never skip) without it. */
 export async function labEngine(): Promise<DockerApi> {
@@ -82,3 +85,11 @@ export function imageUser(reference: string): string | undefined {
   const [user] = [...users];
   return user && user !== "0:0" ? user : undefined;
 }
+
+/** How the lab builds images: stand-ins, except the backup image at its pin, from real programs. */
+export const LAB_IMAGES: ApplyOptions = {
+  userOf: imageUser,
+  realImages: {
+    [`${backupApp.image.repository}:${backupApp.image.tag}`]: () => backupRootfs(PG_BIN),
+  },
+};
