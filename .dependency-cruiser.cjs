@@ -10,7 +10,9 @@ const laterStages = STAGES.map((stage, i) => ({
   comment: `${stage}/ may import only ${STAGES.slice(0, i + 1).join(", ")}`,
   severity: "error",
   from: { path: `^${stage}/` },
-  to: { path: `^(${[...STAGES.slice(i + 1), "program\\.ts", "index\\.ts", "scripts", "policy", "test"].join("|")})(/|$)` },
+  to: {
+    path: `^(${[...STAGES.slice(i + 1), "program\\.ts", "index\\.ts", "scripts", "policy", "test"].join("|")})(/|$)`,
+  },
 }));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -26,7 +28,8 @@ module.exports = {
     ...laterStages,
     {
       name: "policy-reads-plan-not-program",
-      comment: "The policy pack checks resources; it may share plan's pure helpers, not build stacks.",
+      comment:
+        "The policy pack checks resources; it may share plan's pure helpers, not build stacks.",
       severity: "error",
       from: { path: "^policy/" },
       to: { path: "^(hosts|components|program\\.ts|index\\.ts|scripts|test)(/|$)" },

@@ -2,7 +2,7 @@
  * What `homelab:apps.<name>` may change and what it may not: the owner tunes an app, but an
  * override never replaces what the program manages (ids, secrets, security switches) and
  * never takes SSO away from an app that has no login of its own. Pure functions of the
- * catalog; config/load.ts turns their answers into issues named by key.
+ * catalog; plan/placement.ts turns their answers into issues named by key.
  */
 import { DATABASE_CONSUMERS } from "../catalog/data";
 import type { AppDefinition } from "../catalog/types";

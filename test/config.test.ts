@@ -1,9 +1,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../config/errors";
-import { parseSpec } from "../config/load";
+import { parseSpec } from "../plan/resolve";
 import { resolveTier } from "../plan/storage";
-import { badStacks, FIXTURES, goodStacks, runCached, stackConfig, withConfig } from "./helpers/harness";
+import {
+  badStacks,
+  FIXTURES,
+  goodStacks,
+  runCached,
+  stackConfig,
+  withConfig,
+} from "./helpers/harness";
 
 function expectedKeys(fixture: string): string[] {
   const text = readFileSync(join(FIXTURES, fixture), "utf8");

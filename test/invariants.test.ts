@@ -1,5 +1,5 @@
 import { CATALOG } from "../catalog";
-import { parseSpec } from "../config/load";
+import { parseSpec } from "../plan/resolve";
 import { checkResources } from "../policy/rules";
 import type { HostSpec, StorageClass } from "../config/spec";
 import { LABELS } from "../plan/labels";

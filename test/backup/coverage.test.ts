@@ -5,7 +5,7 @@ import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
  */
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../../catalog";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import type { HostSpec, StorageClass } from "../../config/spec";
 import { hookOutput } from "../../plan/backup/hooks";
 import { dumpHooks, STAGING_TARGET } from "../../plan/backup/job";

@@ -5,7 +5,7 @@ import { immichMlTag } from "../../catalog/cloud";
 import { DATABASE_CONSUMERS } from "../../catalog/data";
 import { serviceApps } from "../../catalog/services";
 import type { AppDefinition } from "../../catalog/types";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import type { AppSpec } from "../../config/spec";
 import {
   COMPANIONS,

@@ -4,7 +4,7 @@ import { MOSQUITTO_CONF_PATH } from "../../catalog/home";
 import { IDLE_ABLE, PIHOLE_RECORDS_FILE } from "../../catalog/infra";
 import { serviceApps } from "../../catalog/services";
 import { COLLABORA_HOOK_PATH } from "../../components/cloudStack";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import { hostByName } from "../../config/spec";
 import { instanceId } from "../../plan/container";
 import { connectionFor } from "../../plan/dataServices";

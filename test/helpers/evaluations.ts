@@ -19,7 +19,8 @@ interface StoredEvaluation extends Omit<Evaluation, "error"> {
   error?: StoredError;
 }
 
-const fileOf = (dir: string, stack: string) => join(dir, `${stack.replace(/[^a-z0-9.-]/gi, "_")}.json`);
+const fileOf = (dir: string, stack: string) =>
+  join(dir, `${stack.replace(/[^a-z0-9.-]/gi, "_")}.json`);
 
 export function createStore(): string {
   const dir = join(tmpdir(), `homelab-evaluations-${process.pid}`);
