@@ -47,6 +47,16 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Files, calendars and contacts with desktop and phone sync",
     image: NEXTCLOUD_IMAGE,
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "postgres",
+      env: {
+        POSTGRES_HOST: "{host}:{port}",
+        POSTGRES_DB: "{database}",
+        POSTGRES_USER: "{user}",
+        POSTGRES_PASSWORD: "{password}",
+      },
+    },
     contract: {
       user: "0:0",
       dropsTo: "33:33",

@@ -189,6 +189,24 @@ export interface AppDefinition {
   dump?: DumpDefinition;
   /** The image's contract at the pinned tag, with its upstream source. */
   contract?: ImageContract;
+  /**
+   * Keeps its data in the shared database of its host: one database and one role named after
+   * the app, created by an init container (plan/dataServices.ts).
+   */
+  database?: DatabaseNeed;
+}
+
+/** A shared database engine and the container name consumers reach it by. */
+export type DbEngine = "postgres" | "mariadb";
+
+/**
+ * What a consumer of a shared database reads. Values are templates over the connection:
+ * `{host}`, `{port}`, `{database}`, `{user}`, `{password}`. The database and the role are
+ * both named after the app (dashes become underscores).
+ */
+export interface DatabaseNeed {
+  engine: DbEngine;
+  env: Readonly<Record<string, string>>;
 }
 
 /** How the BackupJob takes a consistent copy of an app's database. */

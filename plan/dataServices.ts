@@ -1,4 +1,6 @@
-import { DATABASE_CONSUMERS, DB_PORTS, databaseName, type DbEngine } from "../catalog/data";
+import { CATALOG } from "../catalog";
+import { DB_PORTS, databaseName } from "../catalog/data";
+import type { DbEngine } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 
 /**
@@ -29,7 +31,7 @@ export interface DbConnection {
 }
 
 export function connectionFor(app: string): DbConnection | undefined {
-  const need = DATABASE_CONSUMERS[app];
+  const need = CATALOG.get(app)?.database;
   if (!need) return undefined;
   const name = databaseName(app);
   return {
@@ -43,7 +45,7 @@ export function connectionFor(app: string): DbConnection | undefined {
 
 /** The consumer's env (`K=V`), its connection filled in; `password` may be a placeholder. */
 export function databaseEnv(app: string, password: string): string[] {
-  const need = DATABASE_CONSUMERS[app];
+  const need = CATALOG.get(app)?.database;
   const conn = connectionFor(app);
   if (!need || !conn) return [];
   const fill = (v: string) =>
@@ -60,7 +62,7 @@ export function databaseEnv(app: string, password: string): string[] {
 
 /** The consumer's env keys whose values carry the password. */
 export function databaseSecretKeys(app: string): string[] {
-  const need = DATABASE_CONSUMERS[app];
+  const need = CATALOG.get(app)?.database;
   if (!need) return [];
   return Object.keys(need.env)
     .filter((k) => need.env[k].includes("{password}"))
