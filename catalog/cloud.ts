@@ -104,6 +104,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "nextcloud-cron",
+    companionOf: "nextcloud",
     profile: "cloud",
     description:
       "Nextcloud background jobs every five minutes (system cron, as upstream recommends)",
@@ -220,6 +221,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "immich-postgres",
+    companionOf: "immich-server",
     profile: "cloud",
     description: "PostgreSQL with the vector extensions Immich needs (VectorChord)",
     image: { repository: "ghcr.io/immich-app/postgres", tag: "14-vectorchord0.4.3-pgvectors0.2.0" },
@@ -249,7 +251,7 @@ export const cloudApps: readonly AppDefinition[] = [
     tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
     memoryMb: 1024,
   },
-  redisCompanion("immich", "cloud", { placement: "data" }),
+  redisCompanion("immich", "cloud", { placement: "data", companionOf: "immich-server" }),
   {
     name: "navidrome",
     profile: "cloud",

@@ -134,6 +134,7 @@ export const productivityApps: readonly AppDefinition[] = [
   },
   {
     name: "karakeep-chrome",
+    companionOf: "karakeep",
     profile: "productivity",
     description: "Headless Chromium that fetches and screenshots pages for KaraKeep",
     image: { repository: "gcr.io/zenika-hub/alpine-chrome", tag: "124" },

@@ -159,6 +159,11 @@ export interface AppDefinition {
   sysctls?: Readonly<Record<string, string>>;
   /** Runs on the host of this app (they talk over a host-local network); follows it when unpinned. */
   colocateWith?: string;
+  /**
+   * Part of this app (its own database, cache, worker or browser): runs on its host, follows
+   * it when unpinned, and must stay enabled while the app is.
+   */
+  companionOf?: string;
   /** Tmpfs mounts, path → size in MB. */
   tmpfs?: Readonly<Record<string, number>>;
   /** Capabilities the image needs after dropping ALL (e.g. CHOWN/SETUID for s6 images). */

@@ -85,7 +85,8 @@ function followedHost(
     if (tenant.networkOf === def.name && enabled(tenant) && pinnedHost(tenant.name))
       return pinnedHost(tenant.name);
   }
-  const partner = def.colocateWith ? CATALOG.get(def.colocateWith) : undefined;
+  const partnerName = def.colocateWith ?? def.companionOf;
+  const partner = partnerName ? CATALOG.get(partnerName) : undefined;
   if (partner && enabled(partner)) {
     return (
       pinnedHost(partner.name) ??

@@ -162,6 +162,30 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** Every companion enabled with its app, on its app's host (DESIGN §2: one home per app). */
+function companionIssues(apps: readonly AppSpec[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  for (const def of CATALOG.values()) {
+    const owner = def.companionOf;
+    if (!owner) continue;
+    const companions = apps.filter((a) => a.name === def.name);
+    for (const o of apps.filter((a) => a.name === owner)) {
+      if (companions.length === 0) {
+        issues.push({
+          key: k("apps", [def.name, "enabled"]),
+          message: `required because ${owner} is enabled`,
+        });
+      } else if (!companions.some((c) => c.host === o.host)) {
+        issues.push({
+          key: k("apps", [def.name, "host"]),
+          message: `must be ${o.host}, where ${owner} runs (they share a host-local network or directory)`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
 /**
  * Validates a whole stack and returns the frozen spec, or throws one ConfigError listing every
  * problem: the stack file's own (config/), then the apps' (placement, checks, a rehearsal of
@@ -197,7 +221,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
   // Checks that need the placed apps (database servers next to their consumers) join the
   // same report. Then, on an otherwise valid spec, a rehearsal of every generator that could
   // still refuse a value (it would only echo problems already listed): all before any resource.
-  issues.push(...dataServiceIssues(spec));
+  issues.push(...dataServiceIssues(spec), ...companionIssues(apps));
   if (issues.length === 0) issues.push(...rehearse(spec));
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(spec);

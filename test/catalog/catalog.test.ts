@@ -7,7 +7,6 @@ import type { AppDefinition } from "../../catalog/types";
 import { parseSpec } from "../../plan/resolve";
 import type { AppSpec } from "../../config/spec";
 import {
-  COMPANIONS,
   connectionFor,
   dataServiceIssues,
   databaseEnv,
@@ -99,10 +98,8 @@ describe("shared databases", () => {
     const consumers = [...CATALOG.values()].filter((d) => d.database);
     expect(consumers.length).toBeGreaterThan(0);
     for (const def of consumers) expect(def.networks).toContain("internal");
-    for (const [companion, owner] of Object.entries(COMPANIONS)) {
-      expect(CATALOG.has(companion)).toBe(true);
-      expect(CATALOG.has(owner)).toBe(true);
-    }
+    for (const def of CATALOG.values())
+      if (def.companionOf) expect(CATALOG.has(def.companionOf)).toBe(true);
   });
 
   it("fills each consumer's env with its own database, user and password", () => {
