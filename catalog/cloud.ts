@@ -162,6 +162,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "immich-server",
+    displayName: "Immich",
     profile: "cloud",
     description: "Immich: photo and video library with phone backup",
     image: { repository: "ghcr.io/immich-app/immich-server", tag: IMMICH_VERSION },

@@ -23,6 +23,7 @@ export const WORDPRESS_PORT = 8881;
 export const productivityApps: readonly AppDefinition[] = [
   {
     name: "n8n",
+    displayName: "n8n",
     profile: "productivity",
     description: "n8n workflow automation",
     image: { repository: "docker.n8n.io/n8nio/n8n", tag: "1.82.1" },
@@ -106,6 +107,7 @@ export const productivityApps: readonly AppDefinition[] = [
   redisCompanion("outline", "productivity"),
   {
     name: "karakeep",
+    displayName: "KaraKeep",
     profile: "productivity",
     description: "KaraKeep bookmarks and read-it-later with full-text search",
     image: { repository: "ghcr.io/karakeep-app/karakeep", tag: "0.28.0" },
@@ -213,6 +215,7 @@ export const productivityApps: readonly AppDefinition[] = [
   },
   {
     name: "bookstack",
+    displayName: "BookStack",
     profile: "productivity",
     description: "BookStack documentation in books, chapters and pages",
     image: { repository: "lscr.io/linuxserver/bookstack", tag: "version-v26.05.3" },
@@ -245,9 +248,11 @@ export const productivityApps: readonly AppDefinition[] = [
     env: { APP_URL: "{{url}}" },
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 512,
+    sleepsWhenIdle: true,
   },
   {
     name: "wordpress",
+    displayName: "WordPress",
     profile: "productivity",
     description: "WordPress blog (public; its admin has its own login)",
     image: { repository: "wordpress", tag: "6.8.1-apache" },
@@ -290,6 +295,7 @@ export const productivityApps: readonly AppDefinition[] = [
       writableRoot: "the entrypoint writes wp-config.php and Apache settings at start",
     },
     memoryMb: 512,
+    sleepsWhenIdle: true,
   },
   {
     name: "vaultwarden",

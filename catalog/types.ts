@@ -120,6 +120,8 @@ export interface LanPort {
 
 export interface AppDefinition {
   name: string;
+  /** The name people know the app by (dashboard, docs), where the words of `name` are not it. */
+  displayName?: string;
   profile: Profile;
   description: string;
   image: { repository: string; tag: string };
@@ -185,6 +187,11 @@ export interface AppDefinition {
   requires?: readonly string[];
   /** On whatever the profiles say (backups); only `homelab:apps.<name>.enabled: false` stops it. */
   always?: boolean;
+  /**
+   * A rarely used web UI that starts in seconds: with Sablier enabled it may sleep until its
+   * first request.
+   */
+  sleepsWhenIdle?: boolean;
   /** Enabled when its profile is; `false` makes it opt-in through `homelab:apps`. */
   defaultEnabled?: boolean;
   /**

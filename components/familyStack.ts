@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../catalog";
-import { IDLE_ABLE } from "../catalog/infra";
 import type { AppDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import type { Host } from "../hosts/host";
@@ -57,7 +56,8 @@ export interface FamilyStackOptions {
 
 /** Apps that sleep until requested carry Sablier's discovery labels when Sablier runs. */
 function sablierLabels(spec: HomelabSpec, app: AppSpec): Record<string, string> {
-  if (!IDLE_ABLE.includes(app.name) || !spec.apps.some((a) => a.name === "sablier")) return {};
+  if (!definitionOf(app.name).sleepsWhenIdle || !spec.apps.some((a) => a.name === "sablier"))
+    return {};
   return { "sablier.enable": "true", "sablier.group": app.name };
 }
 
