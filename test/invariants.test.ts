@@ -33,34 +33,23 @@ function exceptionsOf(labels: Record<string, string>): Record<string, string> {
  * Where each class lands on prod's hosts (Pulumi.prod.yaml, DESIGN §4), written out by hand:
  * gateway has only an SSD; forge has no HDD, so data and backups fall back to its SSD.
  */
+const NVME_AND_SSD = {
+  config: "/mnt/ssd",
+  database: "/mnt/ssd",
+  metrics: "/mnt/ssd",
+  logs: "/mnt/ssd",
+  cache: "/mnt/nvme",
+  transcode: "/mnt/nvme",
+  games: "/mnt/nvme",
+} as const;
 const PROD_ROOTS: Readonly<Record<string, Readonly<Record<StorageClass, string>>>> = {
   gateway: Object.fromEntries(
     ["config", "database", "metrics", "logs", "cache", "transcode", "games", "data", "backups"].map(
       (c) => [c, "/srv/ssd"],
     ),
   ) as Record<StorageClass, string>,
-  nas: {
-    config: "/mnt/ssd",
-    database: "/mnt/ssd",
-    metrics: "/mnt/ssd",
-    logs: "/mnt/ssd",
-    cache: "/mnt/nvme",
-    transcode: "/mnt/nvme",
-    games: "/mnt/nvme",
-    data: "/mnt/storage",
-    backups: "/mnt/storage",
-  },
-  forge: {
-    config: "/mnt/ssd",
-    database: "/mnt/ssd",
-    metrics: "/mnt/ssd",
-    logs: "/mnt/ssd",
-    cache: "/mnt/nvme",
-    transcode: "/mnt/nvme",
-    games: "/mnt/nvme",
-    data: "/mnt/ssd",
-    backups: "/mnt/ssd",
-  },
+  nas: { ...NVME_AND_SSD, data: "/mnt/storage", backups: "/mnt/storage" },
+  forge: { ...NVME_AND_SSD, data: "/mnt/ssd", backups: "/mnt/ssd" },
 };
 
 function underTier(host: HostSpec, path: string): boolean {
