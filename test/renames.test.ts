@@ -36,6 +36,26 @@ describe("renamed components keep the resources of stacks deployed before the re
     expect(r.aliases.map((a) => aliasUrn(r, a))).toContain(before);
   });
 
+  it.each([
+    ["dev", "core", "homelab:core:CoreStack", "homelab:proxy:ReverseProxy"],
+    ["good/everything.yaml", "data", "homelab:data:DataStack", "homelab:data:DataServices"],
+    ["good/everything.yaml", "games", "homelab:games:GamesStack", "homelab:games:GameStack"],
+  ])(
+    "%s: the %s profile's component keeps the URN of its former %s",
+    async (stack, name, now, before) => {
+      const ev = await runCached(stack);
+      const r = byName(ev.resources, name);
+      const stackName = stack === "dev" ? "dev" : "everything";
+      expect(r.urn).toBe(
+        `urn:pulumi:${stackName}::homelab::homelab:components:Homelab$${now}::${name}`,
+      );
+      // Its children (the profile's Apps) follow: the engine aliases them through their parent.
+      expect(r.aliases.map((a) => aliasUrn(r, a))).toContain(
+        `urn:pulumi:${stackName}::homelab::homelab:components:Homelab$${before}::${name}`,
+      );
+    },
+  );
+
   it("a host file keeps its URN under its former type", async () => {
     const ev = await runCached("prod");
     const files = ev.resources.filter((r) => r.type === "homelab:hosts:HostFile");
