@@ -1,6 +1,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { BACKUP_APP } from "../catalog/backup";
 import type { AppDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import { HostDirectories } from "../hosts/directories";
@@ -10,6 +11,7 @@ import { toLabelList } from "../plan/labels";
 import { appUrl } from "../plan/proxy/traefik";
 import { planContainer, type ContainerPlan } from "../plan/container";
 import type { ResolvedMount } from "../plan/storage";
+import { BackupHook } from "./backupHook";
 
 /** A file placed into the container before it starts. */
 export interface AppFile {
@@ -201,6 +203,14 @@ export class App extends pulumi.ComponentResource {
         deleteBeforeReplace: true,
       },
     );
+    // A database leaves its dump hook for its host's backup job, which discovers it (DESIGN §7).
+    if (def.dump && spec.apps.some((a) => a.name === BACKUP_APP && a.host === app.host)) {
+      new BackupHook(
+        `${name}-backup-hook`,
+        { spec, host, definition: def, secrets, dependsOn: [this.container] },
+        { parent: this },
+      );
+    }
     this.registerOutputs({ container: this.container, secrets: this.secrets });
   }
 }

@@ -7,7 +7,7 @@ import {
   backupJobPlan,
   backupMounts,
   backupsDir,
-  dumpPasswordEnv,
+  dumpHooks,
   hasRemote,
   PASSWORD_FILE,
   REMOTE_ENV_FILE,
@@ -18,7 +18,6 @@ import {
 import { crontab } from "../plan/backup/crontab";
 import { restoreCommands, type RestoreCommand } from "../plan/backup/restore";
 import { CRONTABS_DIR, backupScript, sourcePath, type BackupJobPlan } from "../plan/backup/script";
-import { instanceId } from "../plan/container";
 import { appMounts } from "../plan/storage";
 import { App, type AppFile } from "./app";
 
@@ -35,8 +34,6 @@ export interface BackupJobArgs {
    * ...) for the remote repositories; ignored when every repository is local.
    */
   remoteKeys?: pulumi.Input<string>;
-  /** The homelab's Apps by instance id: dump passwords come from their generated secrets. */
-  apps: Readonly<Record<string, App>>;
 }
 
 /**
@@ -45,6 +42,9 @@ export interface BackupJobArgs {
  * client just before the snapshot, retention and `restic check` on their schedules, and a
  * node-exporter textfile metric per run. The container is an App like any other; the script
  * and crontab are generated (plan/backup/) and uploaded, so an unchanged config changes nothing.
+ * Which databases to dump is discovered at run time from the hook files each app leaves in the
+ * host's hooks directory (components/backupHook.ts): the container's inputs never depend on the
+ * apps of the host, so adding one restarts nothing here (DESIGN §7).
  */
 export class BackupJob extends pulumi.ComponentResource {
   readonly plan: BackupJobPlan;
@@ -75,21 +75,6 @@ export class BackupJob extends pulumi.ComponentResource {
       env.push(`RESTIC_REMOTE_ENV_FILE=${REMOTE_ENV_FILE}`);
     }
 
-    const secretEnvKeys: string[] = [];
-    const dependsOn: pulumi.Resource[] = [];
-    for (const hook of plan.hooks) {
-      const placed = spec.apps.find((a) => a.name === hook.app && a.host === host.spec.name);
-      const owner = placed ? args.apps[instanceId(definitionOf(hook.app), placed)] : undefined;
-      if (owner) dependsOn.push(owner.container);
-      if (!hook.passwordEnv) continue;
-      const secretName = definitionOf(hook.app).dump?.passwordSecret ?? "";
-      const value = owner?.secrets[secretName];
-      if (!value)
-        throw new Error(`backup ${host.spec.name}: no secret ${secretName} of ${hook.app}`);
-      env.push(pulumi.secret(pulumi.interpolate`${dumpPasswordEnv(hook.app)}=${value}`));
-      secretEnvKeys.push(dumpPasswordEnv(hook.app));
-    }
-
     this.app = new App(
       name,
       {
@@ -99,9 +84,7 @@ export class BackupJob extends pulumi.ComponentResource {
         host,
         env,
         files,
-        secretEnvKeys,
         extraMounts: backupMounts(spec, host.spec),
-        dependsOn,
       },
       { parent: this },
     );
@@ -124,6 +107,7 @@ export class BackupJob extends pulumi.ComponentResource {
         restoreDirOnHost: `${backupsDir(spec, host.spec)}/_restore`,
       },
       appPaths,
+      dumpHooks(spec, host.spec),
     );
     this.registerOutputs({ restore: this.restore });
   }

@@ -76,7 +76,6 @@ export class Homelab extends pulumi.ComponentResource {
       ).result;
     this.backupPassword = pulumi.secret(password);
     const remoteKeys = secrets.backupRemoteKeys;
-    const familyApps = { ...apps };
     const backups: Record<string, BackupJob> = {};
     for (const app of spec.apps.filter((a) => a.name === BACKUP_APP)) {
       const job = new BackupJob(
@@ -87,7 +86,6 @@ export class Homelab extends pulumi.ComponentResource {
           app,
           password: this.backupPassword,
           remoteKeys,
-          apps: familyApps,
         },
         { parent: this },
       );

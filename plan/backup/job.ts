@@ -1,18 +1,21 @@
 /**
  * What the BackupJob of one host backs up, derived from the spec and the catalog (DESIGN §3, §4):
- * the mounts of the backup container, the dump hooks and the plan the script is rendered from.
+ * the mounts of the backup container, the plan the script is rendered from, and the dump hook
+ * each app with a database leaves in the host's hooks directory.
  *
  * Coverage holds by construction: every app directory of class `config` or `database` (and of
  * each class in `homelab:backup.include`) lives below `<tier root>/<class>/`, and the job mounts
  * and backs up that class directory as a whole, so an app added later is covered without any
  * change here. `cache`, `transcode`, `data` and the other classes are left out unless included.
+ * Dumps are covered the same way: the job reads whatever hook files the apps of its host left in
+ * the hooks directory, so nothing of the job depends on which apps run (DESIGN §7).
  */
 import { definitionOf } from "../../catalog";
 import { textfileDir } from "../observability/textfile";
 import type { AppDefinition } from "../../catalog/types";
 import type { HomelabSpec, HostSpec, StorageClass } from "../../config/spec";
 import { appMounts, resolveTier, type ResolvedMount } from "../storage";
-import type { DumpHook } from "./hooks";
+import { validateHook, type DumpHook } from "./hooks";
 import { sourcePath, type BackupJobPlan, type BackupRepositoryPlan } from "./script";
 
 export { BACKUP_APP } from "../../catalog/backup";
@@ -21,6 +24,15 @@ export const REPO_TARGET = "/repo";
 export const STAGING_TARGET = "/staging";
 export const RESTORE_TARGET = "/restore";
 export const TEXTFILE_TARGET = "/textfile";
+/** The hooks directory, read-only in the backup container. */
+export const HOOKS_TARGET = "/hooks";
+/**
+ * Owner and mode of the hooks directory and its files: the backup container's user (root) only.
+ * No app mounts it, and even a process running as the homelab owner cannot add a hook or read
+ * a database password there.
+ */
+export const HOOKS_OWNER = { uid: 0, gid: 0 } as const;
+export const HOOKS_DIR_MODE = "0700";
 /** Uploaded secret files. */
 export const PASSWORD_FILE = "/run/secrets/restic-password";
 export const REMOTE_ENV_FILE = "/run/secrets/restic-remote.env";
@@ -76,6 +88,11 @@ export function backupsDir(spec: Pick<HomelabSpec, "storage">, host: HostSpec): 
   return dir.source;
 }
 
+/** `<backups tier root>/backups/hooks` on the host: the hook files of the host's apps. */
+export function hooksDir(spec: Pick<HomelabSpec, "storage">, host: HostSpec): string {
+  return `${backupsDir(spec, host)}/hooks`;
+}
+
 /** Every bind mount of the backup container beyond the catalog's (none there). */
 export function backupMounts(
   spec: Pick<HomelabSpec, "storage" | "backup">,
@@ -100,6 +117,15 @@ export function backupMounts(
     own("_staging", STAGING_TARGET),
     own("_restore", RESTORE_TARGET),
     {
+      source: `${backups.source}/hooks`,
+      target: HOOKS_TARGET,
+      readOnly: true,
+      class: "backups",
+      tier: backups.tier,
+      mode: HOOKS_DIR_MODE,
+      owner: HOOKS_OWNER,
+    },
+    {
       source: textfileDir(spec, host),
       target: TEXTFILE_TARGET,
       readOnly: false,
@@ -107,11 +133,6 @@ export function backupMounts(
       tier: metricsTier,
     },
   ];
-}
-
-/** Env var of the backup container holding an app's database password. */
-export function dumpPasswordEnv(app: string): string {
-  return `BACKUP_${app.toUpperCase().replace(/[^A-Z0-9]/g, "_")}_PASSWORD`;
 }
 
 /** A container path of an app's file as seen by the backup container (`/source/<host path>`). */
@@ -128,45 +149,49 @@ function hostFileOf(
   return sourcePath(`${mount.source}${path.slice(mount.target.length)}`);
 }
 
-/** Dump hooks for every app on the host whose catalog entry declares `dump`, sorted by app. */
+/** The dump hook of one app on its host, or undefined when its definition declares no `dump`. */
+export function dumpHookOf(
+  spec: Pick<HomelabSpec, "storage" | "backup">,
+  def: AppDefinition,
+  host: HostSpec,
+): DumpHook | undefined {
+  const dump = def.dump;
+  if (!dump) return undefined;
+  const hook: DumpHook = { kind: dump.kind, app: def.name };
+  if (dump.kind === "sqlite") {
+    if (!dump.database) throw new Error(`${def.name}: a sqlite dump needs its database path`);
+    const mount = appMounts(def, host, spec.storage).find((m) =>
+      dump.database?.startsWith(`${m.target}/`),
+    );
+    if (mount && !backedUpClasses(spec).includes(mount.class)) {
+      throw new Error(`${def.name}: the sqlite database is on class ${mount.class}, not backed up`);
+    }
+    hook.database = hostFileOf(def, host, spec, dump.database);
+  } else {
+    hook.host = def.name;
+    if (dump.port !== undefined) hook.port = dump.port;
+  }
+  if (dump.user !== undefined) hook.user = dump.user;
+  if (dump.passwordSecret !== undefined) {
+    if (!(def.secrets ?? []).some((s) => s.name === dump.passwordSecret)) {
+      throw new Error(
+        `${def.name}: dump password secret ${dump.passwordSecret} is not one of its secrets`,
+      );
+    }
+    hook.password = true;
+  }
+  validateHook(hook);
+  return hook;
+}
+
+/** Dump hooks of every app on the host whose catalog entry declares `dump`, sorted by app. */
 export function dumpHooks(
   spec: Pick<HomelabSpec, "apps" | "storage" | "backup">,
   host: HostSpec,
 ): DumpHook[] {
-  const classes = backedUpClasses(spec);
   return spec.apps
     .filter((a) => a.host === host.name)
-    .flatMap((a) => {
-      const def = definitionOf(a.name);
-      const dump = def.dump;
-      if (!dump) return [];
-      const hook: DumpHook = { kind: dump.kind, app: def.name };
-      if (dump.kind === "sqlite") {
-        if (!dump.database) throw new Error(`${def.name}: a sqlite dump needs its database path`);
-        const mount = appMounts(def, host, spec.storage).find((m) =>
-          dump.database?.startsWith(`${m.target}/`),
-        );
-        if (mount && !classes.includes(mount.class)) {
-          throw new Error(
-            `${def.name}: the sqlite database is on class ${mount.class}, not backed up`,
-          );
-        }
-        hook.database = hostFileOf(def, host, spec, dump.database);
-      } else {
-        hook.host = def.name;
-        if (dump.port !== undefined) hook.port = dump.port;
-      }
-      if (dump.user !== undefined) hook.user = dump.user;
-      if (dump.passwordSecret !== undefined) {
-        if (!(def.secrets ?? []).some((s) => s.name === dump.passwordSecret)) {
-          throw new Error(
-            `${def.name}: dump password secret ${dump.passwordSecret} is not one of its secrets`,
-          );
-        }
-        hook.passwordEnv = dumpPasswordEnv(def.name);
-      }
-      return [hook];
-    })
+    .flatMap((a) => dumpHookOf(spec, definitionOf(a.name), host) ?? [])
     .sort((a, b) => a.app.localeCompare(b.app));
 }
 
@@ -196,7 +221,7 @@ export function backupJobPlan(spec: HomelabSpec, host: HostSpec): BackupJobPlan 
     host: host.name,
     paths: sourceDirs(spec, host).map((m) => m.target),
     excludes: [],
-    hooks: dumpHooks(spec, host),
+    hooksDir: HOOKS_TARGET,
     repositories: repositoryPlans(spec),
     stagingDir: STAGING_TARGET,
     textfileDir: TEXTFILE_TARGET,

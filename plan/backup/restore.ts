@@ -8,7 +8,7 @@ import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
  * into place and starts it again (docs/backup-and-restore.md); database dumps come back from
  * staging and are loaded with the database's own client.
  */
-import { hookOutput, shellQuote } from "./hooks";
+import { hookOutput, shellQuote, type DumpHook } from "./hooks";
 import { type BackupJobPlan } from "./script";
 
 export interface RestoreTarget {
@@ -57,12 +57,14 @@ function restoreCommand(target: RestoreTarget, paths: readonly string[]): string
 
 /**
  * Restore commands for every app that has backed-up paths or a dump hook (sorted by app), then
- * the whole host. Apps' paths must be among the job's paths or below them.
+ * the whole host. Apps' paths must be among the job's paths or below them; `hooks` are the dump
+ * hooks the host's apps leave for the job.
  */
 export function restoreCommands(
   job: BackupJobPlan,
   target: RestoreTarget,
   apps: readonly AppBackupPaths[],
+  hooks: readonly DumpHook[],
 ): RestoreCommand[] {
   const covered = (p: string): boolean =>
     job.paths.some((root) => p === root || p.startsWith(`${root}/`));
@@ -74,7 +76,7 @@ export function restoreCommands(
     }
     byApp.set(a.app, new Set([...(byApp.get(a.app) ?? []), ...a.paths]));
   }
-  for (const h of job.hooks) {
+  for (const h of hooks) {
     // The whole staging dir of the app: the dump and anything a later version adds there.
     const dump = hookOutput(h, job.stagingDir);
     const dir = dump.slice(0, dump.lastIndexOf("/"));
