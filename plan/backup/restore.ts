@@ -1,4 +1,3 @@
-import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
 /**
  * The documented restore commands, one per app and one for the whole host.
  *
@@ -8,6 +7,7 @@ import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
  * into place and starts it again (docs/backup-and-restore.md); database dumps come back from
  * staging and are loaded with the database's own client.
  */
+import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
 import { hookOutput, shellQuote, type DumpHook } from "./hooks";
 import { type BackupJobPlan } from "./script";
 

@@ -1,14 +1,13 @@
-import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
 /**
  * Coverage by construction: every stateful mount of every container of every good
- * stack is backed up by the BackupJob of its host, read-only, and named in the uploaded script.
+ * stack is backed up by the BackupJob of its host, read-only, and named in the uploaded script;
+ * every database is dumped through the hook its app leaves in the directory the job reads.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../../catalog";
+import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
 import { parseSpec } from "../../plan/resolve";
 import type { HostSpec, StorageClass } from "../../config/spec";
-import { hookOutput } from "../../plan/backup/hooks";
-import { dumpHooks, STAGING_TARGET } from "../../plan/backup/job";
 import { sourcePath } from "../../plan/backup/script";
 import { LABELS } from "../../plan/labels";
 import { deploy } from "../../program";
@@ -23,6 +22,7 @@ import {
   stackConfig,
   withConfig,
 } from "../helpers/harness";
+import { hookFields, hookWrites, writtenContent, type HookWrite } from "./hookFiles";
 
 interface Volume {
   hostPath: string;
@@ -144,21 +144,89 @@ describe.each(goodStacks())("backups of %s", (stack) => {
     expect(ev.outputs.backupPassword).toBeTruthy();
   });
 
-  it("dumps every database that declares a dump hook before the snapshot", async () => {
+  it("dumps every database that declares a dump hook, through a hook file on its own host", async () => {
     const ev = await runCached(stack);
+    const writes = hookWrites(ev);
     let total = 0;
     for (const host of spec.hosts) {
-      const script = scriptOf(container(ev, `backup-${host.name}`));
+      const backup = container(ev, `backup-${host.name}`);
+      const hooksMount = volumesOf(backup).find((v) => v.containerPath === "/hooks");
+      expect(hooksMount?.readOnly).toBe(true);
       const declared = spec.apps.filter((a) => a.host === host.name && definitionOf(a.name).dump);
-      const hooks = dumpHooks(spec, host);
-      expect(hooks.map((h) => h.app).sort()).toEqual(declared.map((a) => a.name).sort());
-      for (const hook of hooks) expect(script).toContain(hookOutput(hook, STAGING_TARGET));
-      total += hooks.length;
+      const mine = writes.filter((w) => w.host === host.name);
+      const hookFiles = mine.filter((w) => w.path.endsWith(".hook"));
+      expect(hookFiles.map((w) => w.app).sort()).toEqual(declared.map((a) => a.name).sort());
+      for (const w of mine) {
+        expect(w.path.slice(0, w.path.lastIndexOf("/"))).toBe(hooksMount?.hostPath);
+      }
+      for (const w of hookFiles) checkHook(w, backup, mine);
+      total += hookFiles.length;
     }
     // Authelia's SQLite store and its Redis session store.
     if (spec.sso.provider === "authelia") expect(total).toBeGreaterThanOrEqual(2);
   });
+
+  it("keeps the hooks directory out of every app's reach, and the Docker socket out of the job's", async () => {
+    const ev = await runCached(stack);
+    for (const host of spec.hosts) {
+      const backup = container(ev, `backup-${host.name}`);
+      const hooks = volumesOf(backup).find((v) => v.containerPath === "/hooks")?.hostPath ?? "";
+      expect(hooks).not.toBe("");
+      for (const c of containers(ev).filter((x) => hostOf(x).name === host.name)) {
+        if (c === backup) continue;
+        // Only a read-only view of a parent (node-exporter's `/`) may include it.
+        const reaching = volumesOf(c).filter((v) => covers(v.hostPath, hooks) && !v.readOnly);
+        expect({ container: c.name, reaching }).toEqual({ container: c.name, reaching: [] });
+      }
+      expect(volumesOf(backup).some((v) => v.hostPath.includes("docker.sock"))).toBe(false);
+      const networks = (backup.inputs.networksAdvanced ?? []) as { name: string }[];
+      expect(networks.map((n) => n.name)).not.toContain("socket-proxy");
+    }
+  });
 });
+
+/** One hook file checked against the app it belongs to and the backup container that reads it. */
+function checkHook(w: HookWrite, backup: RegisteredResource, onHost: readonly HookWrite[]): void {
+  const def = definitionOf(w.app);
+  const dump = def.dump;
+  if (!dump) throw new Error(`${w.app} has a hook but declares no dump`);
+  const f = hookFields(writtenContent(w.command));
+  expect({ app: w.app, kind: f.kind }).toEqual({ app: w.app, kind: dump.kind });
+  if (dump.kind === "sqlite") {
+    // The live file as the backup container sees it: the app's own volume, backed up read-only.
+    const hostPath = f.database.slice("/source".length);
+    expect(f.database).toBe(sourcePath(hostPath));
+    expect(volumesOf(w.container).some((v) => covers(v.hostPath, hostPath))).toBe(true);
+    const mount = volumesOf(backup).find(
+      (b) => b.readOnly === true && covers(b.hostPath, hostPath),
+    );
+    expect({ app: w.app, covered: mount !== undefined }).toEqual({ app: w.app, covered: true });
+  } else {
+    // The server by its container name, on a network the backup container shares.
+    expect(f.host).toBe(w.container.inputs.name);
+    const nets = (c: RegisteredResource) =>
+      ((c.inputs.networksAdvanced ?? []) as { name: string }[]).map((n) => n.name);
+    expect(nets(w.container).filter((n) => nets(backup).includes(n)).length).toBeGreaterThan(0);
+  }
+  const password = onHost.find((p) => p.app === w.app && p.path.endsWith(".password"));
+  if (dump.passwordSecret === undefined) {
+    expect(f.passwordFile).toBeUndefined();
+    expect(password).toBeUndefined();
+    return;
+  }
+  if (!password) throw new Error(`${w.app}: no password file`);
+  expect(f.passwordFile).toBe(password.path.slice(password.path.lastIndexOf("/") + 1));
+  // The database's own password, from its container's env; on stdin (secret), never in argv.
+  const secret = def.secrets?.find((s) => s.name === dump.passwordSecret);
+  const env = (w.container.inputs.envs ?? []) as string[];
+  const value = env.find((e) => e.startsWith(`${secret?.env}=`))?.slice(`${secret?.env}=`.length);
+  expect(value).toBeTruthy();
+  expect(password.command.inputs.stdin).toBe(`${value}\n`);
+  expect(password.command.secretPaths).toContain("stdin");
+  for (const key of ["create", "update", "delete"]) {
+    expect(String(password.command.inputs[key])).not.toContain(value);
+  }
+}
 
 describe("the backup password output", () => {
   it.each(["dev", "prod"])(

@@ -3,15 +3,16 @@
  * exact `sh -c` scripts of its setup containers) and the backup job's dump hooks run against
  * real PostgreSQL, MariaDB and Redis servers from Debian's packages. Setup is idempotent, an
  * app's role reaches its own database and no other, and every dump restores into an empty
- * server with the same rows.
+ * server with the same rows. The dumps are taken the way a host takes them: the database app's
+ * own hook-file commands write its hook and password (stdin) into a hooks directory, and the
+ * generated backup script discovers them there and runs a real backup.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, rmSync } from "node:fs";
+import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
-import { loadSpec } from "../../plan/resolve";
-import { dumpHooks } from "../../plan/backup/job";
-import { renderHook } from "../../plan/backup/hooks";
+import { backupScript, type BackupJobPlan } from "../../plan/backup/script";
+import { hookWrites } from "../backup/hookFiles";
 import { containers, envOf, labelsOf, run } from "../helpers/harness";
 import { labStack, type LabStack } from "./engineLab";
 import {
@@ -176,27 +177,59 @@ describe("per-app database setup", () => {
 });
 
 describe("dump hooks", () => {
-  const staging = () => join(lab.root, "staging");
-  let hooksEnv: Record<string, string> = {};
-
-  beforeAll(() => {
-    mkdirSync(staging(), { recursive: true });
-    const backup = containers(ev).find(
-      (c) => labelsOf(c)["homelab.app"] === "backup",
-    ) as RegisteredResource;
-    hooksEnv = envOf(backup);
-  });
-
-  function runHooks(kind: string): void {
-    const spec = loadSpec();
-    const host = spec.hosts[0];
-    const hooks = dumpHooks(spec, host).filter(
-      (h) => h.kind === kind && ["postgres", "mariadb", "redis"].includes(h.app),
-    );
-    expect(hooks.length).toBe(1);
-    const prelude = 'log() { :; }\nfail() { echo "$*" >&2; exit 1; }\n';
-    const r = sh(prelude + hooks.flatMap((h) => renderHook(h, staging())).join("\n"), hooksEnv);
-    expect({ status: r.status, err: r.stderr }).toEqual({ status: 0, err: "" });
+  /**
+   * Runs a backup on a temp "host" whose hooks directory holds only `app`'s hook: its files are
+   * written by the app's own write commands (paths moved into the temp dir, the password on
+   * stdin), and the job's script, rendered for the temp dirs, discovers and runs it. Returns
+   * the staging directory.
+   */
+  function backupWithHookOf(app: string): string {
+    const dir = join(lab.root, `job-${app}`);
+    const hooks = join(dir, "hooks");
+    const writes = hookWrites(ev).filter((w) => w.app === app);
+    expect(writes.map((w) => w.path.slice(w.path.lastIndexOf("/") + 1)).sort()).toEqual([
+      `${app}.hook`,
+      `${app}.password`,
+    ]);
+    for (const w of writes) {
+      const onHost = w.path.slice(0, w.path.lastIndexOf("/"));
+      const write = String(w.command.inputs.create).split(onHost).join(hooks);
+      const r = spawnSync("/bin/sh", ["-c", write], {
+        input: String(w.command.inputs.stdin ?? ""),
+        encoding: "utf8",
+      });
+      expect({ file: w.path, status: r.status, err: r.stderr }).toEqual({
+        file: w.path,
+        status: 0,
+        err: "",
+      });
+    }
+    const job: BackupJobPlan = {
+      host: "box",
+      paths: [join(dir, "source")],
+      excludes: [],
+      hooksDir: hooks,
+      repositories: [
+        { name: "local", url: join(dir, "repo"), retention: { daily: 1, weekly: 0, monthly: 0 } },
+      ],
+      stagingDir: join(dir, "staging"),
+      textfileDir: join(dir, "textfile"),
+      checkReadData: "1%",
+      tags: ["homelab"],
+    };
+    mkdirSync(join(dir, "source"), { recursive: true });
+    writeFileSync(join(dir, "backup.sh"), backupScript(job));
+    writeFileSync(join(dir, "restic-password"), "lab\n");
+    const env = {
+      RESTIC_PASSWORD_FILE: join(dir, "restic-password"),
+      RESTIC_CACHE_DIR: join(dir, "cache"),
+    };
+    for (const command of ["init", "backup"]) {
+      const r = sh(`sh '${join(dir, "backup.sh")}' ${command}`, env);
+      expect({ command, status: r.status }).toEqual({ command, status: 0 });
+      if (command === "backup") expect(r.stderr).toMatch(new RegExp(`hook ${app}/\\w+: done`));
+    }
+    return job.stagingDir;
   }
 
   test("pg_dumpall of the shared server restores into an empty server with the same rows", async () => {
@@ -211,7 +244,7 @@ describe("dump hooks", () => {
         "create table notes (id int primary key, body text); insert into notes select g, md5(g::text) from generate_series(1, 500) g",
       ).status,
     ).toBe(0);
-    runHooks("postgres");
+    const staging = backupWithHookOf("postgres");
     // The dump sets the superuser's password and reconnects with it: restore with the same one.
     const superuser = envOf(byApp("postgres")).POSTGRES_PASSWORD;
     const fresh = await startPostgres(join(lab.root, "servers", "postgres-restore"), superuser);
@@ -229,7 +262,7 @@ describe("dump hooks", () => {
         "postgres",
         "-q",
         "-f",
-        join(staging(), "postgres", "postgres.sql"),
+        join(staging, "postgres", "postgres.sql"),
       ],
       {
         encoding: "utf8",
@@ -269,14 +302,14 @@ describe("dump hooks", () => {
         "create table notes (id int primary key, body text); insert into notes select seq, md5(seq) from seq_1_to_500",
       ).status,
     ).toBe(0);
-    runHooks("mariadb");
+    const staging = backupWithHookOf("mariadb");
     const fresh = await startMariadb(join(lab.root, "servers", "mariadb-restore"), "restore-root");
     servers.push(fresh);
     const restore = spawnSync(
       "sh",
       [
         "-c",
-        `mariadb --no-defaults -h 127.0.0.1 -P ${fresh.port} --protocol=tcp -u root < '${join(staging(), "mariadb", "mariadb.sql")}'`,
+        `mariadb --no-defaults -h 127.0.0.1 -P ${fresh.port} --protocol=tcp -u root < '${join(staging, "mariadb", "mariadb.sql")}'`,
       ],
       {
         encoding: "utf8",
@@ -302,7 +335,7 @@ describe("dump hooks", () => {
         env: { REDISCLI_AUTH: password },
       });
     for (let i = 0; i < 200; i++) cli(redis.port, "SET", `key:${i}`, `value-${i}`);
-    runHooks("redis");
+    backupWithHookOf("redis");
     const copy = join(lab.root, "servers", "redis-restore");
     cpSync(redis.dir, copy, { recursive: true, filter: (src) => !src.includes("appendonly") });
     const fresh = await startRedis(copy, password);
