@@ -85,4 +85,15 @@ describe("generated backup script, busybox ash only", () => {
     expect(snapshots(lab)).toHaveLength(0);
     expect(metrics(lab).get(`homelab_backup_last_success_timestamp_seconds${LOCAL}`)).toBe(0);
   });
+
+  test("a missing hooks directory fails the backup: a lost mount must not look like no databases", () => {
+    const lab = makeLab();
+    populate(lab);
+    ok(lab, ash, ["init"]);
+    fs.rmSync(lab.job.hooksDir, { recursive: true });
+    const r = run(lab, ash, ["backup"]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain(`${lab.job.hooksDir} does not exist (is it mounted?)`);
+    expect(snapshots(lab)).toHaveLength(0);
+  });
 });

@@ -2,16 +2,22 @@
  * The backup job as it runs on a host: the dev stack's backup container, built from Debian's
  * real restic, busybox, sqlite3 and database clients, runs its generated `serve` under busybox
  * crond with exactly the declared capabilities and `no-new-privileges`. A schedule of every
- * minute fires inside the test, a snapshot appears, and a restore gives back every byte.
+ * minute fires inside the test, a snapshot appears, and a restore gives back every byte. A dump
+ * hook written into the host's hooks directory later, the way an app's BackupHook writes it, is
+ * picked up by the running container at its next run: the dump is in the snapshot and the
+ * container never restarted.
  *
  * Debian's busybox differs from Alpine's (the real image's): it has no flock and no pgrep
  * applet (the image gets util-linux's and procps'), and its crond has no -d (the job logs with
  * -L, which both have).
  */
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { writeFileScript } from "../../hosts/hostFile";
+import { renderHook } from "../../plan/backup/hooks";
+import { sourcePath } from "../../plan/backup/script";
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import { labelsOf, run } from "../helpers/harness";
 import { applyStack, buildImages, removeStack, type AppliedStack } from "./engine/apply";
@@ -149,4 +155,53 @@ test("crond fires the schedule: a snapshot appears and a restore gives back ever
     );
   expect(restored).toBeDefined();
   expect(files(join(restoredRoot, restored as string))).toEqual(files(app));
+});
+
+test("discovers a hook added while it runs: the dump is in the next snapshot, nothing restarted", async () => {
+  type Info = { State: { StartedAt: string }; RestartCount: number };
+  const before = await api.json<Info>("GET", `/containers/${id}/json`);
+  const app = join(roots.ssd, "config", "notes");
+  mkdirSync(app, { recursive: true });
+  const db = join(app, "notes.db");
+  execFileSync("sqlite3", [
+    db,
+    "CREATE TABLE notes(body TEXT); INSERT INTO notes VALUES ('kept');",
+  ]);
+  // The hook file as an app's BackupHook writes it, into the directory the container mounts.
+  const volumes = backup.inputs.volumes as { hostPath: string; containerPath: string }[];
+  const hooks = volumes.find((v) => v.containerPath === "/hooks")?.hostPath ?? "";
+  expect(hooks).not.toBe("");
+  const content = renderHook({ kind: "sqlite", app: "notes", database: sourcePath(db) });
+  const root = { uid: 0, gid: 0 };
+  execFileSync("sh", [
+    "-c",
+    writeFileScript(`${hooks}/notes.hook`, Buffer.from(content).toString("base64"), root, {
+      mode: "0600",
+      directory: { owner: root, mode: "0700" },
+    }),
+  ]);
+
+  const logs = await until("a run with the new hook to end", 210, async () => {
+    const text = await api.logs(id);
+    const at = text.indexOf("hook notes/sqlite: done");
+    return at >= 0 && /backup: (ok|FAILED)/.test(text.slice(at)) ? text.slice(at) : undefined;
+  });
+  expect(logs).toMatch(/backup: ok/);
+  const restore = await api.exec(id, [
+    "/bin/sh",
+    "/etc/homelab/backup.sh",
+    "restore",
+    "latest",
+    "/restore",
+    "/staging/notes",
+  ]);
+  expect(restore.exitCode).toBe(0);
+  const copy = join(roots.ssd, "backups", "_restore", "staging", "notes", "notes.db");
+  expect(execFileSync("sqlite3", [copy, "SELECT body FROM notes;"], { encoding: "utf8" })).toBe(
+    "kept\n",
+  );
+
+  const after = await api.json<Info>("GET", `/containers/${id}/json`);
+  expect(after.State.StartedAt).toBe(before.State.StartedAt);
+  expect(after.RestartCount).toBe(0);
 });

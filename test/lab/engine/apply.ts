@@ -125,8 +125,10 @@ export function runHostPreparation(ev: Evaluation): RegisteredResource[] {
   const commands = dependencyOrder(ev.resources).filter((r) => r.type === LOCAL_COMMAND);
   for (const c of commands) {
     const interpreter = (c.inputs.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"];
+    // @pulumi/command feeds `stdin` to the command (secret file contents travel that way).
     execFileSync(interpreter[0], [...interpreter.slice(1), String(c.inputs.create)], {
       stdio: "pipe",
+      input: typeof c.inputs.stdin === "string" ? c.inputs.stdin : "",
     });
   }
   return commands;
