@@ -10,12 +10,7 @@
  * hooks directory (plan/backup/hooks.ts), so apps coming and going never change it (DESIGN §7).
  */
 import type { RetentionSpec } from "../../config/spec";
-import {
-  HOOK_CLIENTS,
-  REDIS_SAVE_TIMEOUT_SECONDS,
-  shellQuote,
-  type DumpHookKind,
-} from "./hooks";
+import { HOOK_CLIENTS, REDIS_SAVE_TIMEOUT_SECONDS, shellQuote, type DumpHookKind } from "./hooks";
 
 /** busybox crond reads `<dir>/root`; `serve` starts crond on this directory. */
 export const CRONTABS_DIR = "/etc/crontabs";
@@ -450,6 +445,7 @@ run_hooks() {
     _count=$((_count + 1))
   done
   log "$_count dump hooks found in $HOOKS"
+  echo "$_count" > "$RUN_DIR/dumps" || fail "cannot write $RUN_DIR/dumps"
 }
 
 check_paths() {
@@ -531,6 +527,15 @@ render_metrics() {
   _d=''
   [ -z "$_v" ] || _d="homelab_backup_duration_seconds{$_l} $_v"
   family homelab_backup_duration_seconds 'Duration of the last backup run (hooks and all repositories).' "$_d"
+  # What discovery found: a run that failed before its dumps were done keeps the last count.
+  if [ "$MODE" = backup ] && [ -f "$RUN_DIR/dumps" ]; then
+    _v=$(cat "$RUN_DIR/dumps")
+  else
+    _v=$(previous homelab_backup_dumps "$_l")
+  fi
+  _d=''
+  [ -z "$_v" ] || _d="homelab_backup_dumps{$_l} $_v"
+  family homelab_backup_dumps 'Databases dumped by the last backup run (one per discovered hook).' "$_d"
   family homelab_backup_check_success 'Whether the last restic check succeeded (1) or failed (0).' \\
     "$(samples homelab_backup_check_success check)"
   family homelab_backup_check_last_run_timestamp_seconds 'Unix time the last restic check ended.' \\

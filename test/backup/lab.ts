@@ -381,13 +381,17 @@ export function describeScript(name: string, argv: string[]): void {
 
       // One snapshot a day, so the retention keeps all three.
       const day = (d: number) => ({ BACKUP_TIME: `2024-03-1${d} 12:00:00` });
+      const dumps = () => metrics(lab).get('homelab_backup_dumps{host="atlas"}');
       ok(lab, argv, ["backup"], day(1));
+      expect(dumps()).toBe(0);
       // The app gets its hook (the app's deployment writes the file; the job is not touched).
       dropHook(lab, { kind: "sqlite", app: "vaultwarden", database: db });
       const added = ok(lab, argv, ["backup"], day(2));
       expect(added.stderr).toContain("hook vaultwarden/sqlite: done");
+      expect(dumps()).toBe(1);
       removeHook(lab, "vaultwarden");
       ok(lab, argv, ["backup"], day(3));
+      expect(dumps()).toBe(0);
 
       expect(fs.readFileSync(lab.scriptPath).equals(script)).toBe(true);
       const [first, second, third] = snapshots(lab)
