@@ -22,8 +22,9 @@ export interface HostFileArgs {
   /** Creates the file's directory first (idempotent), for a file that may come before its reader. */
   directory?: { owner: Owner; mode: string };
   /**
-   * Moving the file to another host or path replaces it: the new one is written, then the old
-   * one removed where it was (an update would leave it behind).
+   * Moving the file to another host or path replaces it: the old one is removed where it was
+   * (an update would leave it behind), then the new one written. Delete first, so that a
+   * forced replacement (`pulumi up --replace`) of a file that stays put cannot remove it.
    */
   replaceOnMove?: boolean;
   /** Resources to wait for, usually the command that created the directory. */
@@ -43,7 +44,9 @@ function parentDir(path: string): string {
 function before(path: string, options: WriteOptions): string[] {
   const d = options.directory;
   return d
-    ? [`$SUDO install -d -m ${d.mode} -o ${d.owner.uid} -g ${d.owner.gid} ${shellQuote(parentDir(path))}`]
+    ? [
+        `$SUDO install -d -m ${d.mode} -o ${d.owner.uid} -g ${d.owner.gid} ${shellQuote(parentDir(path))}`,
+      ]
     : [];
 }
 
@@ -114,7 +117,11 @@ export class HostFile extends pulumi.ComponentResource {
     const stdin = args.secret ? pulumi.secret(args.content) : undefined;
     const triggers = args.replaceOnMove ? [args.host.spec.name, args.path] : undefined;
     const remove = removeFileScript(args.path);
-    const childOpts = { parent: this, dependsOn: args.dependsOn };
+    const childOpts = {
+      parent: this,
+      dependsOn: args.dependsOn,
+      deleteBeforeReplace: args.replaceOnMove,
+    };
     const connection = args.host.connection;
     if (connection) {
       new command.remote.Command(
