@@ -43,7 +43,7 @@ export function hookWrites(ev: Evaluation): HookWrite[] {
   for (const command of ev.resources.filter((r) => r.type.startsWith("command:"))) {
     const file = urns.get(command.parent);
     const hook = file ? urns.get(file.parent) : undefined;
-    if (!hook || hook.type !== "homelab:backup:Hook") continue;
+    if (!hook || hook.type !== "homelab:backup:BackupHook") continue;
     const container = ev.resources.find((r) => r.type === CONTAINER && r.parent === hook.parent);
     if (!container) throw new Error(`${hook.name} belongs to no app with a container`);
     const labels = labelsOf(container);
