@@ -58,7 +58,7 @@ export interface VolumeDefinition {
 }
 
 /** Which part of the shared `data` tree the app sees (DESIGN §4). */
-export type DataMount = "root" | "media" | "torrents" | "photos" | "music";
+export type DataMount = "root" | "media" | "torrents" | "usenet" | "photos" | "music";
 
 /** A host path or device the app needs, with the reason it is allowed. */
 export interface HostAccess {

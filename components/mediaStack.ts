@@ -1,6 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import { gluetunEnv, withTranscodeTmpfs } from "../catalog/media";
+import {
+  SABNZBD_SEED_PATH,
+  gluetunEnv,
+  sabnzbdSeedScript,
+  withTranscodeTmpfs,
+} from "../catalog/media";
 import { HostDirectories } from "../hosts/directories";
+import { appHost } from "../plan/proxy/traefik";
 import { DATA_TREE_DIRS, dataTreeRoot } from "../plan/storage";
 import {
   ProfileStack,
@@ -47,6 +53,23 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
       secretEnvKeys: ["WIREGUARD_PRIVATE_KEY"],
     }),
   },
+  sabnzbd: {
+    // SABnzbd reads its API key, port and allowed host names only from sabnzbd.ini: a
+    // first-start script seeds it with the public name and the container name the *arr
+    // apps use (catalog/media.ts sabnzbdSeedScript).
+    before: (ctx): WireResult => ({
+      files: [
+        {
+          path: SABNZBD_SEED_PATH,
+          content: sabnzbdSeedScript({
+            hostWhitelist: [appHost(ctx.spec, ctx.app), ctx.def.name],
+            memoryMb: ctx.app.memoryMb,
+          }),
+          executable: true,
+        },
+      ],
+    }),
+  },
   plex: {
     before: (ctx): WireResult => {
       const claim = ctx.secrets.plexClaim;
@@ -60,7 +83,7 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
 
 /**
  * The media pipeline: request (Seerr) → indexer search (Prowlarr) → download (qBittorrent
- * behind Gluetun) → import (Sonarr/Radarr/Lidarr, hardlinks on one `/data` tree) → library
+ * behind Gluetun, or SABnzbd for Usenet) → import (Sonarr/Radarr/Lidarr, hardlinks on one `/data` tree) → library
  * (Jellyfin/Plex with the host's GPU). The catalog decides images, mounts and health; the
  * wiring adds what only exists at deploy time: secret config and the shared namespace.
  */

@@ -79,6 +79,7 @@ const DATA_SUBPATHS: Readonly<Record<DataMount, string>> = {
   root: "",
   media: "/media",
   torrents: "/torrents",
+  usenet: "/usenet",
   photos: "/media/photos",
   music: "/media/music",
 };
@@ -97,6 +98,11 @@ export const DATA_TREE_DIRS: readonly string[] = [
   "/torrents/tv",
   "/torrents/music",
   "/usenet",
+  "/usenet/incomplete",
+  "/usenet/complete",
+  "/usenet/complete/movies",
+  "/usenet/complete/tv",
+  "/usenet/complete/music",
 ];
 
 /** Every bind mount of one app on one host, by storage class (DESIGN §4). */
