@@ -16,7 +16,8 @@ export const APPS_DOC = join(__dirname, "..", "docs", "apps.md");
 /** What each profile (`homelab:profiles`) switches on. */
 export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
   core: "The way in: socket proxy, Traefik with TLS, Authelia SSO, DNS updates, a smoke-test app.",
-  media: "Media servers, the *arr automation, requests and the download client behind the VPN.",
+  media:
+    "Media servers, the *arr automation, requests, the torrent client behind the VPN and SABnzbd for Usenet (opt-in).",
   observability: "Metrics, logs, dashboards, alerts and uptime checks for every host and app.",
   cloud:
     "Personal cloud: Nextcloud (with cron, cache and Collabora), Immich photos with machine learning, Navidrome music.",
