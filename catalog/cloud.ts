@@ -216,9 +216,16 @@ export const cloudApps: readonly AppDefinition[] = [
     contract: {
       user: "0:0",
       dropsTo: "999:999",
+      // immich-docker-entrypoint.sh (`set -eo pipefail`) copies the storage-type template to
+      // /etc/postgresql/postgresql.conf (`cp -n`) and `sed -i`s PGDATA into it on every start,
+      // before the official entrypoint runs; that one writes the socket and lock under
+      // /var/run/postgresql and, for an arbitrary uid, its nss_wrapper files under /tmp.
+      writes: ["/etc/postgresql/postgresql.conf", "/var/run/postgresql", "/tmp"],
       source: [
         "immich-app/base-images postgres/Dockerfile@6794fa0",
         "immich-app/base-images postgres/immich-docker-entrypoint.sh@6794fa0",
+        "immich-app/base-images postgres/immich-docker-entrypoint.sh@c509561 (unchanged: last build of the pgvectors 0.2.0 tags before 2f355c3 dropped them)",
+        "docker-library/postgres 14/bookworm/docker-entrypoint.sh (base pgvector/pgvector:0.8.1-pg14)",
       ],
     },
     placement: "data",
@@ -236,7 +243,10 @@ export const cloudApps: readonly AppDefinition[] = [
       startPeriodSeconds: 60,
     },
     volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
-    tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
+    // /etc/postgresql holds only the generated postgresql.conf, rewritten from the image's
+    // template on every start: nothing there outlives the container anyway. Docker's tmpfs
+    // mode (1777) matches the image's `chmod 1777 /etc/postgresql`, so the owner uid writes it.
+    tmpfs: { "/etc/postgresql": 1, "/var/run/postgresql": 8, "/tmp": 16 },
     memoryMb: 1024,
   },
   redisCompanion("immich", "cloud", { placement: "data" }),

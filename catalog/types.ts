@@ -215,6 +215,11 @@ export interface ImageContract {
    * that take PUID/PGID, else numeric `uid:gid`. Absent when the process keeps its start user.
    */
   dropsTo?: "owner" | string;
+  /**
+   * Paths outside the app's volumes the image writes while it starts (absolute paths inside
+   * the container): under a read-only root each must be a tmpfs or a mount, or the start fails.
+   */
+  writes?: readonly string[];
   /** Upstream files these facts were read from: `owner/repo path@tag`. */
   source: readonly string[];
 }
