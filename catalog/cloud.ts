@@ -41,6 +41,20 @@ export const IMMICH_METRICS_PORT = 8181;
 /** Where the Immich server reaches machine learning when both run on one host. */
 export const IMMICH_ML_PORT = 3003;
 
+/**
+ * Env the image's config/redis.config.php and reverse-proxy.config.php turn into config.php
+ * settings on every PHP run (`getenv('REDIS_HOST')`, `getenv('OVERWRITECLIURL')`, ...), so the
+ * web server and the cron job must both see it: otherwise background jobs lock files through
+ * another backend and write links with the wrong base URL. REDIS_HOST_PASSWORD, the cache's
+ * generated secret, is added by the cloud stack to both.
+ */
+const NEXTCLOUD_RUNTIME_ENV = {
+  OVERWRITECLIURL: "{{url:nextcloud}}",
+  OVERWRITEPROTOCOL: "{{scheme}}",
+  TRUSTED_PROXIES: "{{trustedProxies}}",
+  REDIS_HOST: "nextcloud-redis",
+} as const;
+
 export const cloudApps: readonly AppDefinition[] = [
   {
     name: "nextcloud",
@@ -74,14 +88,11 @@ export const cloudApps: readonly AppDefinition[] = [
     networks: ["internal", "proxy"],
     env: {
       NEXTCLOUD_ADMIN_USER: "admin",
+      ...NEXTCLOUD_RUNTIME_ENV,
       NEXTCLOUD_TRUSTED_DOMAINS: "{{host}}",
-      OVERWRITECLIURL: "{{url}}",
-      OVERWRITEPROTOCOL: "{{scheme}}",
-      TRUSTED_PROXIES: "{{trustedProxies}}",
       APACHE_DISABLE_REWRITE_IP: "1",
       PHP_MEMORY_LIMIT: "1024M",
       PHP_UPLOAD_LIMIT: "16G",
-      REDIS_HOST: "nextcloud-redis",
     },
     secrets: [secret("adminPassword", "NEXTCLOUD_ADMIN_PASSWORD", 24, true)],
     // Starts as root: rsyncs the release as www-data, then Apache drops to it.
@@ -101,11 +112,15 @@ export const cloudApps: readonly AppDefinition[] = [
     contract: {
       user: "0:0",
       dropsTo: "33:33",
-      source: ["nextcloud/docker 33/apache/Dockerfile and cron.sh (library/nextcloud@37079fb3)"],
+      source: [
+        "nextcloud/docker 33/apache/Dockerfile and cron.sh (library/nextcloud@37079fb3)",
+        "nextcloud/docker 33/apache/config/redis.config.php and reverse-proxy.config.php@2e5d1c32",
+      ],
     },
     placement: "data",
     // The image's entrypoint skips installation for any command but Apache/FPM.
     command: ["/cron.sh"],
+    env: NEXTCLOUD_RUNTIME_ENV,
     health: { none: "busybox crond runs cron.php every five minutes; it has no endpoint to probe" },
     networks: ["internal", "proxy"],
     // busybox crond starts as root and runs cron.php as www-data.

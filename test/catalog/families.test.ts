@@ -114,6 +114,22 @@ describe("cloud", () => {
     expect(exceptions(cron).hostAccess).toContain(String(html?.hostPath));
   });
 
+  it("Nextcloud's cron job reads the same runtime configuration as the web server", async () => {
+    const ev = await evaluation();
+    const web = envOf(container(ev, "nextcloud"));
+    const cron = container(ev, "nextcloud-cron");
+    // The image's config/redis.config.php and reverse-proxy.config.php build config.php from
+    // these env names on every PHP run, cron.php included (nextcloud/docker 33/apache/config):
+    // without them background jobs lock through another backend and write links with the
+    // wrong base URL.
+    const runtime = ["REDIS_HOST", "REDIS_HOST_PASSWORD", "OVERWRITECLIURL", "OVERWRITEPROTOCOL"];
+    for (const key of [...runtime, "TRUSTED_PROXIES"]) expect(web[key]).toBeTruthy();
+    for (const key of [...runtime, "TRUSTED_PROXIES"]) expect(envOf(cron)[key]).toBe(web[key]);
+    expect(cron.dependencies).toContain(container(ev, "nextcloud-redis").urn);
+    // The Redis password arrives as a secret, as it does for the web server.
+    expect(labelsOf(cron)[LABELS.secretEnv]).toContain("REDIS_HOST_PASSWORD");
+  });
+
   it("Nextcloud and Immich use their caches with generated passwords", async () => {
     const ev = await evaluation();
     const nextcloud = container(ev, "nextcloud");
