@@ -264,6 +264,8 @@ export const mediaApps: readonly AppDefinition[] = [
       dropsTo: "owner",
       source: [
         "linuxserver/docker-qbittorrent Dockerfile and root/etc/s6-overlay/s6-rc.d (5.2.3_v2.0.14-ls471)",
+        "linuxserver/docker-qbittorrent root/defaults/qBittorrent.conf and s6-rc.d/init-qbittorrent-config/run@5.2.3_v2.0.13-ls469",
+        "qbittorrent/qBittorrent src/app/upgrade.cpp@25f1e0f0 (migrateSettingKeys)",
       ],
     },
     puid: true,
@@ -287,6 +289,38 @@ export const mediaApps: readonly AppDefinition[] = [
     memoryMb: 2048,
   },
 ];
+
+/** Where linuxserver's init copies qBittorrent's first configuration from. */
+export const QBITTORRENT_DEFAULTS_PATH = "/defaults/qBittorrent.conf";
+
+/**
+ * The image's default qBittorrent.conf with the save paths moved into the `/data/torrents`
+ * mount (DESIGN §4): the image saves to `/downloads/`, which is not mounted here, so downloads
+ * would fail or land outside the tree the *arr apps import from by hardlink. The image's init
+ * copies this file only when /config has none, so the owner's later changes stay. qBittorrent
+ * stores its default save path under this legacy key (upgrade.cpp maps
+ * `Preferences/Downloads/SavePath` to `BitTorrent/Session/DefaultSavePath`).
+ */
+export function qbittorrentDefaults(torrentsDir: string): string {
+  return [
+    "[AutoRun]",
+    "enabled=false",
+    "program=",
+    "",
+    "[LegalNotice]",
+    "Accepted=true",
+    "",
+    "[Preferences]",
+    "Connection\\UPnP=false",
+    "Connection\\PortRangeMin=6881",
+    `Downloads\\SavePath=${torrentsDir}/`,
+    "Downloads\\ScanDirsV2=@Variant(\\0\\0\\0\\x1c\\0\\0\\0\\0)",
+    `Downloads\\TempPath=${torrentsDir}/incomplete/`,
+    "WebUI\\Address=*",
+    "WebUI\\ServerDomains=*",
+    "",
+  ].join("\n");
+}
 
 /** Gluetun's settings for the stack's VPN (everything but the private key, which is secret). */
 export function gluetunEnv(spec: Pick<HomelabSpec, "vpn" | "lanCidrs">): Record<string, string> {

@@ -1,12 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../catalog";
-import { gluetunEnv, withTranscodeTmpfs } from "../catalog/media";
+import {
+  QBITTORRENT_DEFAULTS_PATH,
+  gluetunEnv,
+  qbittorrentDefaults,
+  withTranscodeTmpfs,
+} from "../catalog/media";
 import type { AppDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import { HostDirectories } from "../hosts/directories";
 import { instanceId } from "../plan/container";
-import { DATA_TREE_DIRS, dataTreeRoot } from "../plan/storage";
-import { App } from "./app";
+import { DATA_TREE_DIRS, appMounts, dataTreeRoot } from "../plan/storage";
+import { App, type AppFile } from "./app";
 import type { FamilyArgs } from "./appGroup";
 
 /**
@@ -97,6 +102,14 @@ export class MediaStack extends pulumi.ComponentResource {
       if (def.networkOf !== undefined && !owner)
         throw new Error(`${app.name} needs ${def.networkOf} (config validation enforces it)`);
       const plain = app.name === "gluetun" ? envList(gluetunEnv(spec)) : [];
+      // qBittorrent's first configuration saves into its part of the /data tree.
+      const torrents = appMounts(def, args.hosts[app.host].spec, spec.storage).find(
+        (m) => m.class === "data",
+      );
+      const files: AppFile[] =
+        app.name === "qbittorrent" && torrents
+          ? [{ path: QBITTORRENT_DEFAULTS_PATH, content: qbittorrentDefaults(torrents.target) }]
+          : [];
       const secret = secretEnv(app.name);
       apps[id] = new App(
         id,
@@ -107,6 +120,7 @@ export class MediaStack extends pulumi.ComponentResource {
           host: args.hosts[app.host],
           env: [...plain, ...secret.entries],
           secretEnvKeys: secret.keys,
+          files,
           dependsOn: [
             ...(owner ? [owner.container] : []),
             ...(dataTree && def.data !== undefined ? [dataTree] : []),

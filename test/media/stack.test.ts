@@ -191,6 +191,28 @@ describe("the shared /data tree (prod)", () => {
     ]);
   });
 
+  it("qBittorrent saves into its /data/torrents mount from the first start, as the *arr apps expect", async () => {
+    const ev = await runCached("prod");
+    const qbit = container(ev, "qbittorrent");
+    // linuxserver's init copies /defaults/qBittorrent.conf to /config on the first start only
+    // (init-qbittorrent-config/run); the image's own template saves to /downloads/, which
+    // is no mount here and not on the /data tree.
+    const uploads = (qbit.inputs.uploads ?? []) as { file: string; content: string }[];
+    const conf = uploads.find((u) => u.file === "/defaults/qBittorrent.conf")?.content ?? "";
+    const setting = (key: string) =>
+      conf
+        .split("\n")
+        .find((line) => line.startsWith(`${key}=`))
+        ?.slice(key.length + 1);
+    const torrents = volumes(qbit).find((v) => v.hostPath === "/mnt/storage/data/torrents");
+    expect(torrents?.containerPath).toBe("/data/torrents");
+    expect(setting("Downloads\\SavePath")).toBe(`${torrents?.containerPath}/`);
+    expect(setting("Downloads\\TempPath")).toMatch(new RegExp(`^${torrents?.containerPath}/`));
+    // The rest of the image's defaults stay: Web UI on every address, legal notice accepted.
+    expect(setting("WebUI\\Address")).toBe("*");
+    expect(setting("Accepted")).toBe("true");
+  });
+
   it("has no separate movies/tv/music/downloads mounts in any container", async () => {
     const ev = await runCached("prod");
     for (const c of containers(ev)) {
