@@ -322,19 +322,32 @@ export function qbittorrentDefaults(torrentsDir: string): string {
   ].join("\n");
 }
 
-/** Gluetun's settings for the stack's VPN (everything but the private key, which is secret). */
+/**
+ * Gluetun's settings for the stack's VPN (everything but the private and preshared keys, which
+ * are secret): only env names Gluetun v3.41.1 reads (qdm12/gluetun internal/configuration/
+ * settings/{provider,vpn,serverselection,wireguard,wireguardselection,firewall}.go), and only
+ * the ones the provider takes (config/vpn.ts refuses the others).
+ */
 export function gluetunEnv(spec: Pick<HomelabSpec, "vpn" | "lanCidrs">): Record<string, string> {
-  if (!spec.vpn) throw new Error("gluetun needs homelab:vpn (config validation enforces it)");
-  return {
-    VPN_SERVICE_PROVIDER: spec.vpn.provider,
-    VPN_TYPE: spec.vpn.type,
-    SERVER_COUNTRIES: spec.vpn.countries.join(","),
-    WIREGUARD_ADDRESSES: spec.vpn.addresses.join(","),
+  const vpn = spec.vpn;
+  if (!vpn) throw new Error("gluetun needs homelab:vpn (config validation enforces it)");
+  const env: Record<string, string> = {
+    VPN_SERVICE_PROVIDER: vpn.provider,
+    VPN_TYPE: vpn.type,
     // The kill switch blocks everything but the tunnel; these exceptions let the LAN
     // (the edge proxy on another host) reach the Web UI and get replies back.
     FIREWALL_OUTBOUND_SUBNETS: spec.lanCidrs.join(","),
     FIREWALL_INPUT_PORTS: String(QBITTORRENT_WEBUI_PORT),
   };
+  if (vpn.countries) env.SERVER_COUNTRIES = vpn.countries.join(",");
+  if (vpn.regions) env.SERVER_REGIONS = vpn.regions.join(",");
+  if (vpn.addresses) env.WIREGUARD_ADDRESSES = vpn.addresses.join(",");
+  if (vpn.endpoint) {
+    env.WIREGUARD_ENDPOINT_IP = vpn.endpoint.ip;
+    env.WIREGUARD_ENDPOINT_PORT = String(vpn.endpoint.port);
+    env.WIREGUARD_PUBLIC_KEY = vpn.endpoint.publicKey;
+  }
+  return env;
 }
 
 /**

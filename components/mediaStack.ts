@@ -52,14 +52,15 @@ export class MediaStack extends pulumi.ComponentResource {
     const cfg = new pulumi.Config("homelab");
 
     // Secret config only: values never pass through the spec, labels or plain outputs.
+    const gluetun = args.apps.some((a) => a.name === "gluetun");
     const secretConfig: Record<string, pulumi.Output<string> | undefined> = {
-      WIREGUARD_PRIVATE_KEY: args.apps.some((a) => a.name === "gluetun")
-        ? cfg.requireSecret("vpnPrivateKey")
-        : undefined,
+      WIREGUARD_PRIVATE_KEY: gluetun ? cfg.requireSecret("vpnPrivateKey") : undefined,
+      // Required for AirVPN and Windscribe (config/vpn.ts), optional for the others.
+      WIREGUARD_PRESHARED_KEY: gluetun ? cfg.getSecret("vpnPresharedKey") : undefined,
       PLEX_CLAIM: cfg.getSecret("plexClaim"),
     };
     const secretKeysOf: Readonly<Record<string, readonly string[]>> = {
-      gluetun: ["WIREGUARD_PRIVATE_KEY"],
+      gluetun: ["WIREGUARD_PRIVATE_KEY", "WIREGUARD_PRESHARED_KEY"],
       plex: ["PLEX_CLAIM"],
     };
     const secretEnv = (appName: string) => {

@@ -12,6 +12,7 @@ import { resolveTier } from "../plan/storage";
 import { ConfigError, type ConfigIssue, keyOf } from "./errors";
 import { parseDockerEndpoint } from "./endpoint";
 import { hasControlChars } from "./guards";
+import { PRESHARED_KEY_REQUIRED } from "./vpn";
 import { entrySchemas, keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
 import {
   PROFILES,
@@ -720,6 +721,16 @@ export function parseSpec(input: StackInput): HomelabSpec {
       message: "required with homelab:vpn (WireGuard private key, set with --secret)",
     });
   }
+  if (
+    raw.vpn &&
+    PRESHARED_KEY_REQUIRED.includes(raw.vpn.provider) &&
+    !present.has(`${NS}:vpnPresharedKey`)
+  ) {
+    issues.push({
+      key: `${NS}:vpnPresharedKey`,
+      message: `required with homelab:vpn.provider ${raw.vpn.provider}: the [Peer] PresharedKey of your WireGuard config (set with --secret); its servers refuse a client without it`,
+    });
+  }
   const lanCidrs = raw.lanCidrs ?? defaultLanCidrs(hosts);
   for (const address of raw.vpn?.addresses ?? []) {
     // Gluetun routes lanCidrs around the tunnel; an overlap would send tunnel traffic to the LAN.
@@ -754,7 +765,9 @@ export function parseSpec(input: StackInput): HomelabSpec {
           provider: raw.vpn.provider,
           type: "wireguard",
           countries: raw.vpn.countries,
+          regions: raw.vpn.regions,
           addresses: raw.vpn.addresses,
+          endpoint: raw.vpn.endpoint,
         }
       : undefined,
     backup: readBackup(raw),
