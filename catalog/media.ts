@@ -17,8 +17,13 @@ import type { AppDefinition, HealthDefinition, RouteDefinition, SecretDefinition
 
 /** qBittorrent's Web UI, served from Gluetun's network namespace. */
 export const QBITTORRENT_WEBUI_PORT = 8080;
-/** Gluetun's health server, reachable from every container in its namespace. */
-export const GLUETUN_HEALTH_URL = "http://127.0.0.1:9999/";
+/**
+ * Gluetun's health server port. It listens on every address of Gluetun's namespace
+ * (`HEALTH_SERVER_ADDRESS`; the image's default is loopback only) so Prometheus can scrape it.
+ */
+export const GLUETUN_HEALTH_PORT = 9999;
+/** Gluetun's health server, as every container in its namespace reaches it. */
+export const GLUETUN_HEALTH_URL = `http://127.0.0.1:${GLUETUN_HEALTH_PORT}/`;
 /** Where media servers write transcode segments. */
 export const JELLYFIN_TRANSCODE_DIR = "/config/cache/transcodes";
 export const PLEX_TRANSCODE_DIR = "/transcode";
@@ -219,7 +224,13 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "WireGuard VPN client with a firewall kill switch for the download client",
     image: { repository: "qmcgaw/gluetun", tag: "v3.41.1" },
-    contract: { user: "0:0", source: ["qdm12/gluetun Dockerfile@v3.41.1"] },
+    contract: {
+      user: "0:0",
+      source: [
+        "qdm12/gluetun Dockerfile@v3.41.1",
+        "qdm12/gluetun internal/healthcheck/handler.go and internal/configuration/settings/health.go@v3.41.1",
+      ],
+    },
     // qBittorrent lives in this container's network namespace, so its Web UI is published
     // and routed here: the proxy reaches it at gluetun:8080.
     route: {
@@ -240,6 +251,11 @@ export const mediaApps: readonly AppDefinition[] = [
       retries: 2,
       startPeriodSeconds: 60,
     },
+    // Gluetun serves no metrics. Its health server answers any GET with 200 and an empty body
+    // while the tunnel passes its checks and 500 when not (internal/healthcheck/handler.go), so
+    // the scrape's own `up` series is the tunnel's state: the VpnTunnelDown alert and the
+    // overview's VPN panel read it (plan/observability/rules.ts).
+    metrics: { port: GLUETUN_HEALTH_PORT, path: "/" },
     placement: "data",
     requires: ["homelab:vpn", "homelab:vpnPrivateKey"],
     exceptions: {
@@ -335,9 +351,11 @@ export function gluetunEnv(spec: Pick<HomelabSpec, "vpn" | "lanCidrs">): Record<
     VPN_SERVICE_PROVIDER: vpn.provider,
     VPN_TYPE: vpn.type,
     // The kill switch blocks everything but the tunnel; these exceptions let the LAN
-    // (the edge proxy on another host) reach the Web UI and get replies back.
+    // (the edge proxy on another host) reach the Web UI and get replies back, and let
+    // Prometheus (or Alloy) on the Docker side scrape the health server.
     FIREWALL_OUTBOUND_SUBNETS: spec.lanCidrs.join(","),
-    FIREWALL_INPUT_PORTS: String(QBITTORRENT_WEBUI_PORT),
+    FIREWALL_INPUT_PORTS: [QBITTORRENT_WEBUI_PORT, GLUETUN_HEALTH_PORT].join(","),
+    HEALTH_SERVER_ADDRESS: `:${GLUETUN_HEALTH_PORT}`,
   };
   if (vpn.countries) env.SERVER_COUNTRIES = vpn.countries.join(",");
   if (vpn.regions) env.SERVER_REGIONS = vpn.regions.join(",");
