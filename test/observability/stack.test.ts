@@ -327,3 +327,34 @@ describe("the VPN tunnel alert and panel (prod)", () => {
     expect(env.FIREWALL_INPUT_PORTS.split(",")).toContain(port);
   });
 });
+
+describe("cAdvisor on Docker's containerd image store (prod)", () => {
+  it("runs a release that reads containers from containerd, with containerd's socket where it dials", async () => {
+    const ev = await runCached("prod");
+    for (const c of containers(ev).filter((r) => labelsOf(r)["homelab.app"] === "cadvisor")) {
+      const image = ev.resources.find(
+        (r) => r.name === `${c.name.replace(/-container$/, "")}-image`,
+      );
+      const [repository, tag] = String(image?.inputs.name).split(/:(?=[^:]+$)/);
+      // Containers under the containerd snapshotter (Docker 29's default store) are found
+      // from v0.54.0 on (google/cadvisor commit 7eda1904, container/docker/handler.go); those
+      // releases are published on ghcr.io only (README and publish-container.yml@v0.60.5).
+      expect(repository).toBe("ghcr.io/google/cadvisor");
+      const [major, minor] = tag.replace(/^v/, "").split(".").map(Number);
+      expect(major > 0 || minor >= 54).toBe(true);
+      // factory.go dials --containerd (default /run/containerd/containerd.sock) in namespace
+      // moby when Docker's storage driver is the snapshotter; without it no container is seen.
+      const flag = ((c.inputs.command ?? []) as string[]).find((a) =>
+        a.startsWith("--containerd="),
+      );
+      const socket = flag?.slice("--containerd=".length) ?? "/run/containerd/containerd.sock";
+      const volumes = (c.inputs.volumes ?? []) as { hostPath: string; containerPath: string }[];
+      expect(volumes).toContainEqual(
+        expect.objectContaining({
+          hostPath: "/run/containerd/containerd.sock",
+          containerPath: socket,
+        }),
+      );
+    }
+  });
+});
