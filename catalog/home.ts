@@ -12,6 +12,13 @@ export const MQTT_PASSWORD_FILE = "/tmp/passwd";
 export const MOSQUITTO_CONF_PATH = "/mosquitto/config/mosquitto.conf";
 export const MQTT_PORT = 1883;
 
+/**
+ * Home Assistant's start script and the proxy settings it copies into /config, uploaded by the
+ * home stack (plan/homeAssistant.ts writes both).
+ */
+export const HA_START_SCRIPT = "/etc/homelab/homeassistant/start.sh";
+export const HA_HTTP_SEED = "/etc/homelab/homeassistant/http.yaml";
+
 /** Broker configuration: one authenticated listener, no anonymous access, state on disk. */
 export function mosquittoConf(): string {
   return [
@@ -50,8 +57,18 @@ export const homeApps: readonly AppDefinition[] = [
     profile: "home",
     description: "Home Assistant: devices, automations and energy",
     image: { repository: "ghcr.io/home-assistant/home-assistant", tag: "2025.11.1" },
-    contract: { user: "0:0", source: ["home-assistant/docker-base alpine/Dockerfile@c8de5ab"] },
+    contract: {
+      user: "0:0",
+      source: [
+        "home-assistant/docker-base alpine/Dockerfile@c8de5ab",
+        "home-assistant/core homeassistant/components/http/forwarded.py@037e2923 (stored version)",
+        "home-assistant/core homeassistant/config.py (DEFAULT_CONFIG, async_ensure_config_exists; stored version)",
+      ],
+    },
     placement: "data",
+    // Gives Home Assistant its reverse-proxy settings (plan/homeAssistant.ts) and then runs the
+    // image's ENTRYPOINT, s6-overlay's /init, by exec so it stays PID 1.
+    entrypoint: ["/bin/sh", HA_START_SCRIPT, "/init"],
     // The phone app and voice satellites use Home Assistant's own tokens and MFA.
     route: {
       port: 8123,

@@ -155,6 +155,11 @@ export interface AppDefinition {
   perHost?: boolean;
   /** Placement: `edge` pins to the edge host; `data` follows the shared data tree. */
   placement?: "edge" | "data" | "gpu";
+  /**
+   * The container reaches apps on the host's own network (`network_mode: host`) by the name
+   * `host.docker.internal`, which Docker resolves to the host (`host-gateway`): why it must.
+   */
+  hostGateway?: string;
   /** Namespaced kernel parameters (a VPN server forwards packets). */
   sysctls?: Readonly<Record<string, string>>;
   /** Runs on the host of this app (they talk over a host-local network); follows it when unpinned. */

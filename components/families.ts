@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
-import { MOSQUITTO_CONF_PATH, mosquittoConf } from "../catalog/home";
+import { HA_HTTP_SEED, HA_START_SCRIPT, MOSQUITTO_CONF_PATH, mosquittoConf } from "../catalog/home";
+import { homeAssistantHttpConfig, homeAssistantStartScript } from "../plan/homeAssistant";
 import type { Profile } from "../config/spec";
 import type { App } from "./app";
 import type { FamilyArgs } from "./appGroup";
@@ -26,6 +27,15 @@ function homeStack(
     wiring: {
       mosquitto: {
         before: () => ({ files: [{ path: MOSQUITTO_CONF_PATH, content: mosquittoConf() }] }),
+      },
+      // Its proxy settings follow where the edge proxy connects from (plan/homeAssistant.ts).
+      homeassistant: {
+        before: (ctx) => ({
+          files: [
+            { path: HA_START_SCRIPT, content: homeAssistantStartScript() },
+            { path: HA_HTTP_SEED, content: homeAssistantHttpConfig(ctx.spec, ctx.app) },
+          ],
+        }),
       },
     },
   });

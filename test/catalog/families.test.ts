@@ -3,6 +3,7 @@ import { DATABASE_CONSUMERS } from "../../catalog/data";
 import { MOSQUITTO_CONF_PATH } from "../../catalog/home";
 import { IDLE_ABLE, PIHOLE_RECORDS_FILE } from "../../catalog/infra";
 import { serviceApps } from "../../catalog/services";
+import { parse as parseYaml } from "yaml";
 import { COLLABORA_HOOK_PATH } from "../../components/cloudStack";
 import { parseSpec } from "../../config/load";
 import { hostByName } from "../../config/spec";
@@ -10,6 +11,7 @@ import { instanceId } from "../../plan/container";
 import { connectionFor } from "../../plan/dataServices";
 import { LABELS } from "../../plan/labels";
 import { localRecords, localRecordsFile } from "../../plan/pihole";
+import { HA_HTTP_SEED, HA_START_SCRIPT } from "../../plan/homeAssistant";
 import { homepageRemoteServices } from "../../plan/homepage";
 import { appUrl } from "../../plan/proxy/traefik";
 import type { RegisteredResource } from "../../scripts/evaluate";
@@ -50,6 +52,14 @@ const exceptions = (c: RegisteredResource): Record<string, string> =>
   JSON.parse(labelsOf(c)[LABELS.exceptions] ?? "{}") as Record<string, string>;
 const hostOf = (c: RegisteredResource) => labelsOf(c)[LABELS.host];
 const upload = (c: RegisteredResource, path: string) => uploads(c).find((u) => u.file === path);
+
+/** Whether an IPv4 CIDR holds an address. */
+function cidrContains(cidr: string, address: string): boolean {
+  const toInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+  const [net, bits] = cidr.split("/");
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(address) / size) === Math.floor(toInt(net) / size);
+}
 
 /** The file a HostFile resource writes, decoded from its script. */
 function hostFileContent(r: RegisteredResource): string {
@@ -297,6 +307,25 @@ describe("home", () => {
     const ha = container(ev, "homeassistant");
     expect(ha.inputs.networkMode).toBe("host");
     expect(exceptions(ha).hostNetwork).toMatch(/mDNS/);
+  });
+
+  it("Home Assistant on another host trusts the proxy's connections from the edge (no 400 for forwarded requests)", async () => {
+    const ev = await evaluation();
+    const ha = container(ev, "homeassistant");
+    // Its `http` integration answers 400 to a request carrying X-Forwarded-For unless
+    // use_x_forwarded_for is on and the peer is a trusted proxy (http/forwarded.py). Traefik
+    // on the edge reaches this host over the LAN, masqueraded to the edge's address.
+    const http = parseYaml(upload(ha, HA_HTTP_SEED)?.content ?? "") as {
+      use_x_forwarded_for?: boolean;
+      trusted_proxies?: string[];
+    };
+    expect(http.use_x_forwarded_for).toBe(true);
+    const edge = hostByName(spec, "gateway");
+    expect(edge.edge).toBe(true);
+    expect(http.trusted_proxies?.some((net) => cidrContains(net, edge.address))).toBe(true);
+    // The settings reach configuration.yaml through the start script, before the image's /init.
+    expect(ha.inputs.entrypoints).toEqual(["/bin/sh", HA_START_SCRIPT, "/init"]);
+    expect(upload(ha, HA_START_SCRIPT)?.content).toContain(`cp '${HA_HTTP_SEED}'`);
   });
 
   it("Mosquitto requires a password built from a generated secret and serves the internal network", async () => {
