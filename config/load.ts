@@ -3,7 +3,7 @@ import { z } from "zod";
 import { CATALOG } from "../catalog";
 import type { AppDefinition } from "../catalog/types";
 import { prometheusHost, publishedPorts } from "../plan/container";
-import { dataServiceIssues } from "../plan/dataServices";
+import { dataServiceIssues, withoutIdleDatabases } from "../plan/dataServices";
 import { authOverrideProblem, appsNeedingSso, envOverrideProblem } from "../plan/overrides";
 import { defaultHost } from "../plan/placement";
 import { DIRECT_SUBDOMAIN, needsDirectTarget } from "../plan/proxy/dns";
@@ -682,7 +682,9 @@ export function parseSpec(input: StackInput): HomelabSpec {
     sso: sso.provider === "authelia" && mode === "domain",
     ddns: dns.provider === "cloudflare" && dns.target === "ddns",
   };
-  const apps = placeApps(raw, hosts, profiles, conditions, issues, broken.hosts);
+  const apps = withoutIdleDatabases(
+    placeApps(raw, hosts, profiles, conditions, issues, broken.hosts),
+  );
   checkApps(apps, hosts, raw, present, issues);
   if (needsDirectTarget({ dns })) {
     for (const app of apps.filter((a) => a.subdomain === DIRECT_SUBDOMAIN)) {
