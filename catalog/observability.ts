@@ -1,7 +1,7 @@
 /**
  * The observability profile (DESIGN §7): Prometheus, Alertmanager, Loki and Grafana on the
  * observability host (the edge by default; pin `prometheus` to move them all), node-exporter,
- * cAdvisor and Alloy on every host, Uptime Kuma for external checks. Generated configuration
+ * cAdvisor and Alloy on every host, Uptime Kuma for the checks the owner adds in its UI. Generated configuration
  * is uploaded by components/observabilityStack.ts; nothing here depends on the other apps.
  */
 import type { HomelabSpec, HostSpec } from "../config/spec";
@@ -276,7 +276,8 @@ export const observabilityApps: readonly AppDefinition[] = [
   {
     name: "uptime-kuma",
     profile: "observability",
-    description: "External and HTTP checks of every routed URL, with a status page",
+    description:
+      "Uptime Kuma: uptime checks and status pages; no monitor is created, add them in its UI",
     image: { repository: "louislam/uptime-kuma", tag: "1.23.16" },
     contract: {
       user: "0:0",

@@ -56,7 +56,7 @@ export interface FamilyStackOptions {
   first?: readonly string[];
 }
 
-/** Apps that sleep until requested carry Sablier's discovery labels when Sablier runs. */
+/** Idle-able apps carry Sablier's group labels when Sablier runs (nothing sleeps yet: catalog/infra.ts). */
 function sablierLabels(spec: HomelabSpec, app: AppSpec): Record<string, string> {
   if (!IDLE_ABLE.includes(app.name) || !spec.apps.some((a) => a.name === "sablier")) return {};
   return { "sablier.enable": "true", "sablier.group": app.name };

@@ -18,7 +18,8 @@ export const APPS_DOC = join(__dirname, "..", "docs", "apps.md");
 export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
   core: "The way in: socket proxy, Traefik with TLS, Authelia SSO, DNS updates, a smoke-test app.",
   media: "Media servers, the *arr automation, requests and the download client behind the VPN.",
-  observability: "Metrics, logs, dashboards, alerts and uptime checks for every host and app.",
+  observability:
+    "Metrics, logs, dashboards and alerts for every host and app, and Uptime Kuma for the uptime checks you add.",
   cloud:
     "Personal cloud: Nextcloud (with cron, cache and Collabora), Immich photos with machine learning, Navidrome music.",
   home: "Home automation: Home Assistant, Node-RED and an authenticated MQTT broker.",
