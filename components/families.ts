@@ -32,7 +32,7 @@ function homeStack(
       homeassistant: {
         before: (ctx) => ({
           files: [
-            { path: HA_START_SCRIPT, content: homeAssistantStartScript() },
+            { path: HA_START_SCRIPT, content: homeAssistantStartScript(), executable: true },
             { path: HA_HTTP_SEED, content: homeAssistantHttpConfig(ctx.spec, ctx.app) },
           ],
         }),

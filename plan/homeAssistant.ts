@@ -12,7 +12,7 @@ export { HA_HTTP_SEED, HA_START_SCRIPT } from "../catalog/home";
  * is configured in configuration.yaml only. That file belongs to the owner, who edits it; Home
  * Assistant writes its default one only when none exists (config.py async_ensure_config_exists).
  *
- * So a start script, run before the image's /init:
+ * So a start script, run by s6-overlay from /etc/cont-init.d before Home Assistant starts:
  * - writes the proxy settings to a file of their own, `homelab_http.yaml`, on every start (they
  *   follow the stack: where the proxy connects from);
  * - on the first start writes Home Assistant's own default configuration.yaml (config.py
@@ -67,10 +67,7 @@ const INCLUDE = [
   `http: !include ${HA_HTTP_FILE}`,
 ];
 
-/**
- * The start script: `sh start.sh <command...>` prepares the configuration in `configDir` from
- * the uploaded `seed` and then execs the command (the image's /init, which must stay PID 1).
- */
+/** The start script: prepares the configuration in `configDir` from the uploaded `seed`. */
 export function homeAssistantStartScript(
   configDir: string = HA_CONFIG_DIR,
   seed: string = HA_HTTP_SEED,
@@ -94,7 +91,6 @@ export function homeAssistantStartScript(
     "else",
     `  echo "homelab: configuration.yaml has its own http: section; ${HA_HTTP_FILE} is not used" >&2`,
     "fi",
-    'exec "$@"',
     "",
   ].join("\n");
 }

@@ -337,9 +337,11 @@ describe("home", () => {
     const edge = hostByName(spec, "gateway");
     expect(edge.edge).toBe(true);
     expect(http.trusted_proxies?.some((net) => cidrContains(net, edge.address))).toBe(true);
-    // The settings reach configuration.yaml through the start script, before the image's /init.
-    expect(ha.inputs.entrypoints).toEqual(["/bin/sh", HA_START_SCRIPT, "/init"]);
+    // The settings reach configuration.yaml through a script s6-overlay runs before Home
+    // Assistant starts: executable, as cont-init runs each file itself.
+    expect(HA_START_SCRIPT.startsWith("/etc/cont-init.d/")).toBe(true);
     expect(upload(ha, HA_START_SCRIPT)?.content).toContain(`cp '${HA_HTTP_SEED}'`);
+    expect(upload(ha, HA_START_SCRIPT)?.permissions).toBe("0755");
   });
 
   it("Mosquitto requires a password built from a generated secret and serves the internal network", async () => {
