@@ -18,6 +18,7 @@ function readSecrets(): StackSecrets {
     ssoUsers: homelab.getSecret("ssoUsers"),
     alertingSecret: homelab.getSecret("alertingSecret"),
     vpnPrivateKey: homelab.getSecret("vpnPrivateKey"),
+    vpnPresharedKey: homelab.getSecret("vpnPresharedKey"),
     plexClaim: homelab.getSecret("plexClaim"),
     duckdnsToken: homelab.getSecret("duckdnsToken"),
   };

@@ -41,6 +41,20 @@ export const IMMICH_METRICS_PORT = 8181;
 /** Where the Immich server reaches machine learning when both run on one host. */
 export const IMMICH_ML_PORT = 3003;
 
+/**
+ * Env the image's config/redis.config.php and reverse-proxy.config.php turn into config.php
+ * settings on every PHP run (`getenv('REDIS_HOST')`, `getenv('OVERWRITECLIURL')`, ...), so the
+ * web server and the cron job must both see it: otherwise background jobs lock files through
+ * another backend and write links with the wrong base URL. REDIS_HOST_PASSWORD, the cache's
+ * generated secret, is added by the cloud stack to both.
+ */
+const NEXTCLOUD_RUNTIME_ENV = {
+  OVERWRITECLIURL: "{{url:nextcloud}}",
+  OVERWRITEPROTOCOL: "{{scheme}}",
+  TRUSTED_PROXIES: "{{trustedProxies}}",
+  REDIS_HOST: "nextcloud-redis",
+} as const;
+
 export const cloudApps: readonly AppDefinition[] = [
   {
     name: "nextcloud",
@@ -84,14 +98,11 @@ export const cloudApps: readonly AppDefinition[] = [
     networks: ["internal", "proxy"],
     env: {
       NEXTCLOUD_ADMIN_USER: "admin",
+      ...NEXTCLOUD_RUNTIME_ENV,
       NEXTCLOUD_TRUSTED_DOMAINS: "{{host}}",
-      OVERWRITECLIURL: "{{url}}",
-      OVERWRITEPROTOCOL: "{{scheme}}",
-      TRUSTED_PROXIES: "{{trustedProxies}}",
       APACHE_DISABLE_REWRITE_IP: "1",
       PHP_MEMORY_LIMIT: "1024M",
       PHP_UPLOAD_LIMIT: "16G",
-      REDIS_HOST: "nextcloud-redis",
     },
     secrets: [secret("adminPassword", "NEXTCLOUD_ADMIN_PASSWORD", 24, true)],
     // Starts as root: rsyncs the release as www-data, then Apache drops to it.
@@ -112,11 +123,15 @@ export const cloudApps: readonly AppDefinition[] = [
     contract: {
       user: "0:0",
       dropsTo: "33:33",
-      source: ["nextcloud/docker 33/apache/Dockerfile and cron.sh (library/nextcloud@37079fb3)"],
+      source: [
+        "nextcloud/docker 33/apache/Dockerfile and cron.sh (library/nextcloud@37079fb3)",
+        "nextcloud/docker 33/apache/config/redis.config.php and reverse-proxy.config.php@2e5d1c32",
+      ],
     },
     placement: "data",
     // The image's entrypoint skips installation for any command but Apache/FPM.
     command: ["/cron.sh"],
+    env: NEXTCLOUD_RUNTIME_ENV,
     health: { none: "busybox crond runs cron.php every five minutes; it has no endpoint to probe" },
     networks: ["internal", "proxy"],
     // busybox crond starts as root and runs cron.php as www-data.
@@ -229,9 +244,16 @@ export const cloudApps: readonly AppDefinition[] = [
     contract: {
       user: "0:0",
       dropsTo: "999:999",
+      // immich-docker-entrypoint.sh (`set -eo pipefail`) copies the storage-type template to
+      // /etc/postgresql/postgresql.conf (`cp -n`) and `sed -i`s PGDATA into it on every start,
+      // before the official entrypoint runs; that one writes the socket and lock under
+      // /var/run/postgresql and, for an arbitrary uid, its nss_wrapper files under /tmp.
+      writes: ["/etc/postgresql/postgresql.conf", "/var/run/postgresql", "/tmp"],
       source: [
         "immich-app/base-images postgres/Dockerfile@6794fa0",
         "immich-app/base-images postgres/immich-docker-entrypoint.sh@6794fa0",
+        "immich-app/base-images postgres/immich-docker-entrypoint.sh@c509561 (unchanged: last build of the pgvectors 0.2.0 tags before 2f355c3 dropped them)",
+        "docker-library/postgres 14/bookworm/docker-entrypoint.sh (base pgvector/pgvector:0.8.1-pg14)",
       ],
     },
     placement: "data",
@@ -249,7 +271,10 @@ export const cloudApps: readonly AppDefinition[] = [
       startPeriodSeconds: 60,
     },
     volumes: [{ class: "database", target: "/var/lib/postgresql/data" }],
-    tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
+    // /etc/postgresql holds only the generated postgresql.conf, rewritten from the image's
+    // template on every start: nothing there outlives the container anyway. Docker's tmpfs
+    // mode (1777) matches the image's `chmod 1777 /etc/postgresql`, so the owner uid writes it.
+    tmpfs: { "/etc/postgresql": 1, "/var/run/postgresql": 8, "/tmp": 16 },
     memoryMb: 1024,
   },
   redisCompanion("immich", "cloud", { placement: "data", companionOf: "immich-server" }),

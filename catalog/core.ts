@@ -66,6 +66,10 @@ export const coreApps: readonly AppDefinition[] = [
     },
     placement: "edge",
     egress: true,
+    // Traefik's Docker provider resolves a host-network container (Home Assistant) to
+    // host.docker.internal, else to 127.0.0.1, its own loopback (traefik/traefik
+    // pkg/provider/docker/config.go getIPAddress@v3.5.3).
+    hostGateway: "routes to host-network apps on this host, which Traefik reaches at the host",
     route: {
       port: 8080,
       subdomain: "traefik",

@@ -10,7 +10,8 @@ import type { AppDefinition, DbEngine } from "./types";
 
 /**
  * Shared data services: PostgreSQL and MariaDB run once per host (`perHost`) so that every
- * consumer reaches its database on its own host's `internal` network; Redis, InfluxDB and
+ * consumer reaches its database on its own host's `internal` network, and only on hosts that
+ * run a consumer (plan/dataServices.ts withoutIdleDatabases); Redis, InfluxDB and
  * Meilisearch are single general-purpose instances. All are `internalOnly` (internal network,
  * database tier, never routed).
  */

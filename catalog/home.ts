@@ -12,6 +12,16 @@ export const MQTT_PASSWORD_FILE = "/tmp/passwd";
 export const MOSQUITTO_CONF_PATH = "/mosquitto/config/mosquitto.conf";
 export const MQTT_PORT = 1883;
 
+/**
+ * Home Assistant's start script and the proxy settings it copies into /config, uploaded by the
+ * home stack (plan/homeAssistant.ts writes both). s6-overlay v3 runs every executable in
+ * /etc/cont-init.d before the image's services (just-containers/s6-overlay
+ * etc/s6-rc/scripts/cont-init: legacy-cont-init, ahead of legacy-services), and the image stops
+ * when one fails (S6_BEHAVIOUR_IF_STAGE2_FAILS=2).
+ */
+export const HA_START_SCRIPT = "/etc/cont-init.d/50-homelab-http";
+export const HA_HTTP_SEED = "/etc/homelab/homeassistant/http.yaml";
+
 /** Broker configuration: one authenticated listener, no anonymous access, state on disk. */
 export function mosquittoConf(): string {
   return [
@@ -51,7 +61,15 @@ export const homeApps: readonly AppDefinition[] = [
     profile: "home",
     description: "Home Assistant: devices, automations and energy",
     image: { repository: "ghcr.io/home-assistant/home-assistant", tag: "2025.11.1" },
-    contract: { user: "0:0", source: ["home-assistant/docker-base alpine/Dockerfile@c8de5ab"] },
+    contract: {
+      user: "0:0",
+      source: [
+        "home-assistant/docker-base alpine/Dockerfile@c8de5ab",
+        "home-assistant/core homeassistant/components/http/forwarded.py@037e2923 (stored version)",
+        "home-assistant/core homeassistant/config.py (DEFAULT_CONFIG, async_ensure_config_exists; stored version)",
+        "just-containers/s6-overlay etc/s6-rc/scripts/cont-init and sources/legacy-cont-init@2b5298d2",
+      ],
+    },
     placement: "data",
     // The phone app and voice satellites use Home Assistant's own tokens and MFA.
     route: {

@@ -3,8 +3,9 @@ import type { AppDefinition } from "./types";
 
 /**
  * Infrastructure around the apps: LAN DNS with split-horizon records (Pi-hole), logs and
- * system views (Dozzle, Glances), lazy loading (Sablier, opt-in), DuckDNS (opt-in
- * alternative to the Cloudflare updater) and Backrest over the backup repositories.
+ * system views (Dozzle, Glances), Sablier's API server (opt-in; nothing starts or stops apps
+ * through it yet), DuckDNS (opt-in alternative to the Cloudflare updater) and Backrest, a
+ * restic web UI for the repositories the owner adds to it.
  */
 
 /** Where Pi-hole's dnsmasq reads the generated local records (re-read on change, no restart). */
@@ -134,7 +135,7 @@ export const infraApps: readonly AppDefinition[] = [
     name: "sablier",
     profile: "infra",
     description:
-      "Sablier: starts idle-able apps on their first request and stops them when unused (opt-in)",
+      "Sablier's API server (opt-in): reads container state only; no app is started or stopped on demand yet (no Traefik plugin, read-only socket proxy)",
     image: { repository: "sablierapp/sablier", tag: "1.10.3" },
     contract: { user: "65532:65532", source: ["sablierapp/sablier build/Dockerfile@v1.10.3"] },
     defaultEnabled: false,
@@ -142,8 +143,9 @@ export const infraApps: readonly AppDefinition[] = [
     user: "owner",
     command: ["start", "--provider.name=docker"],
     health: { test: ["CMD", "/bin/sablier", "health"], startPeriodSeconds: 15 },
-    // Traefik's plugin calls it on `proxy`. Starting and stopping goes through the one socket
-    // proxy, which must allow it (ALLOW_START/ALLOW_STOP): until then Sablier only reads.
+    // Traefik's Sablier plugin would call it on `proxy`; starting and stopping would go through
+    // the one socket proxy, which allows neither (ALLOW_START/ALLOW_STOP unset, haproxy.cfg of
+    // linuxserver/docker-socket-proxy@3.2.6-r0-ls59): so Sablier only reads.
     networks: ["proxy", "socket"],
     env: { DOCKER_HOST: SOCKET_PROXY_URL },
     memoryMb: 64,
@@ -173,7 +175,8 @@ export const infraApps: readonly AppDefinition[] = [
   {
     name: "backrest",
     profile: "infra",
-    description: "Backrest: browse and restore the restic backup repositories",
+    description:
+      "Backrest: a restic web UI; add a repository and its password in it to browse and restore (the backup job's local repository is not mounted into it)",
     image: { repository: "ghcr.io/garethgeorge/backrest", tag: "v1.14.1" },
     contract: { user: "0:0", source: ["garethgeorge/backrest Dockerfile.alpine@v1.14.1"] },
     // Next to the local repositories (the backups class, HDD by default).

@@ -17,8 +17,13 @@ import type { AppDefinition, HealthDefinition, RouteDefinition, SecretDefinition
 
 /** qBittorrent's Web UI, served from Gluetun's network namespace. */
 export const QBITTORRENT_WEBUI_PORT = 8080;
-/** Gluetun's health server, reachable from every container in its namespace. */
-export const GLUETUN_HEALTH_URL = "http://127.0.0.1:9999/";
+/**
+ * Gluetun's health server port. It listens on every address of Gluetun's namespace
+ * (`HEALTH_SERVER_ADDRESS`; the image's default is loopback only) so Prometheus can scrape it.
+ */
+export const GLUETUN_HEALTH_PORT = 9999;
+/** Gluetun's health server, as every container in its namespace reaches it. */
+export const GLUETUN_HEALTH_URL = `http://127.0.0.1:${GLUETUN_HEALTH_PORT}/`;
 /**
  * SABnzbd's Web UI and API. Its default, 8080, is qBittorrent's on the same host (published
  * on the host's LAN address for the edge proxy), so the seeded sabnzbd.ini moves it: the
@@ -235,7 +240,13 @@ export const mediaApps: readonly AppDefinition[] = [
     profile: "media",
     description: "WireGuard VPN client with a firewall kill switch for the download client",
     image: { repository: "qmcgaw/gluetun", tag: "v3.41.1" },
-    contract: { user: "0:0", source: ["qdm12/gluetun Dockerfile@v3.41.1"] },
+    contract: {
+      user: "0:0",
+      source: [
+        "qdm12/gluetun Dockerfile@v3.41.1",
+        "qdm12/gluetun internal/healthcheck/handler.go and internal/configuration/settings/health.go@v3.41.1",
+      ],
+    },
     // qBittorrent lives in this container's network namespace, so its Web UI is published
     // and routed here: the proxy reaches it at gluetun:8080.
     route: {
@@ -256,6 +267,11 @@ export const mediaApps: readonly AppDefinition[] = [
       retries: 2,
       startPeriodSeconds: 60,
     },
+    // Gluetun serves no metrics. Its health server answers any GET with 200 and an empty body
+    // while the tunnel passes its checks and 500 when not (internal/healthcheck/handler.go), so
+    // the scrape's own `up` series is the tunnel's state: the VpnTunnelDown alert and the
+    // overview's VPN panel read it (plan/observability/rules.ts).
+    metrics: { port: GLUETUN_HEALTH_PORT, path: "/" },
     placement: "data",
     requires: ["homelab:vpn", "homelab:vpnPrivateKey"],
     exceptions: {
@@ -281,6 +297,8 @@ export const mediaApps: readonly AppDefinition[] = [
       dropsTo: "owner",
       source: [
         "linuxserver/docker-qbittorrent Dockerfile and root/etc/s6-overlay/s6-rc.d (5.2.3_v2.0.14-ls471)",
+        "linuxserver/docker-qbittorrent root/defaults/qBittorrent.conf and s6-rc.d/init-qbittorrent-config/run@5.2.3_v2.0.13-ls469",
+        "qbittorrent/qBittorrent src/app/upgrade.cpp@25f1e0f0 (migrateSettingKeys)",
       ],
     },
     puid: true,
@@ -341,19 +359,66 @@ export const mediaApps: readonly AppDefinition[] = [
   },
 ];
 
-/** Gluetun's settings for the stack's VPN (everything but the private key, which is secret). */
+/** Where linuxserver's init copies qBittorrent's first configuration from. */
+export const QBITTORRENT_DEFAULTS_PATH = "/defaults/qBittorrent.conf";
+
+/**
+ * The image's default qBittorrent.conf with the save paths moved into the `/data/torrents`
+ * mount (DESIGN §4): the image saves to `/downloads/`, which is not mounted here, so downloads
+ * would fail or land outside the tree the *arr apps import from by hardlink. The image's init
+ * copies this file only when /config has none, so the owner's later changes stay. qBittorrent
+ * stores its default save path under this legacy key (upgrade.cpp maps
+ * `Preferences/Downloads/SavePath` to `BitTorrent/Session/DefaultSavePath`).
+ */
+export function qbittorrentDefaults(torrentsDir: string): string {
+  return [
+    "[AutoRun]",
+    "enabled=false",
+    "program=",
+    "",
+    "[LegalNotice]",
+    "Accepted=true",
+    "",
+    "[Preferences]",
+    "Connection\\UPnP=false",
+    "Connection\\PortRangeMin=6881",
+    `Downloads\\SavePath=${torrentsDir}/`,
+    "Downloads\\ScanDirsV2=@Variant(\\0\\0\\0\\x1c\\0\\0\\0\\0)",
+    `Downloads\\TempPath=${torrentsDir}/incomplete/`,
+    "WebUI\\Address=*",
+    "WebUI\\ServerDomains=*",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Gluetun's settings for the stack's VPN (everything but the private and preshared keys, which
+ * are secret): only env names Gluetun v3.41.1 reads (qdm12/gluetun internal/configuration/
+ * settings/{provider,vpn,serverselection,wireguard,wireguardselection,firewall}.go), and only
+ * the ones the provider takes (config/vpn.ts refuses the others).
+ */
 export function gluetunEnv(spec: Pick<HomelabSpec, "vpn" | "lanCidrs">): Record<string, string> {
-  if (!spec.vpn) throw new Error("gluetun needs homelab:vpn (config validation enforces it)");
-  return {
-    VPN_SERVICE_PROVIDER: spec.vpn.provider,
-    VPN_TYPE: spec.vpn.type,
-    SERVER_COUNTRIES: spec.vpn.countries.join(","),
-    WIREGUARD_ADDRESSES: spec.vpn.addresses.join(","),
+  const vpn = spec.vpn;
+  if (!vpn) throw new Error("gluetun needs homelab:vpn (config validation enforces it)");
+  const env: Record<string, string> = {
+    VPN_SERVICE_PROVIDER: vpn.provider,
+    VPN_TYPE: vpn.type,
     // The kill switch blocks everything but the tunnel; these exceptions let the LAN
-    // (the edge proxy on another host) reach the Web UI and get replies back.
+    // (the edge proxy on another host) reach the Web UI and get replies back, and let
+    // Prometheus (or Alloy) on the Docker side scrape the health server.
     FIREWALL_OUTBOUND_SUBNETS: spec.lanCidrs.join(","),
-    FIREWALL_INPUT_PORTS: String(QBITTORRENT_WEBUI_PORT),
+    FIREWALL_INPUT_PORTS: [QBITTORRENT_WEBUI_PORT, GLUETUN_HEALTH_PORT].join(","),
+    HEALTH_SERVER_ADDRESS: `:${GLUETUN_HEALTH_PORT}`,
   };
+  if (vpn.countries) env.SERVER_COUNTRIES = vpn.countries.join(",");
+  if (vpn.regions) env.SERVER_REGIONS = vpn.regions.join(",");
+  if (vpn.addresses) env.WIREGUARD_ADDRESSES = vpn.addresses.join(",");
+  if (vpn.endpoint) {
+    env.WIREGUARD_ENDPOINT_IP = vpn.endpoint.ip;
+    env.WIREGUARD_ENDPOINT_PORT = String(vpn.endpoint.port);
+    env.WIREGUARD_PUBLIC_KEY = vpn.endpoint.publicKey;
+  }
+  return env;
 }
 
 /**

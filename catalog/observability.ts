@@ -1,7 +1,7 @@
 /**
  * The observability profile (DESIGN §7): Prometheus, Alertmanager, Loki and Grafana on the
  * observability host (the edge by default; pin `prometheus` to move them all), node-exporter,
- * cAdvisor and Alloy on every host, Uptime Kuma for external checks. Generated configuration
+ * cAdvisor and Alloy on every host, Uptime Kuma for the checks the owner adds in its UI. Generated configuration
  * is uploaded by components/observabilityStack.ts; nothing here depends on the other apps.
  */
 import type { AppDefinition } from "./types";
@@ -65,15 +65,28 @@ export const nodeExporter: AppDefinition = {
 
 /** The host's read-only Docker API (the socket proxy on the `socket` network). */
 const SOCKET_PROXY_ENDPOINT = "tcp://socket-proxy:2375";
+/** containerd's socket as Docker's packages run it (dockerd --containerd=...). */
+const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
 
 const cadvisor: AppDefinition = {
   name: "cadvisor",
   managedEnv: { prefixes: [""], reason: "runs with host access; nothing to configure" },
   profile: "observability",
   description: "Per-container CPU, memory, restarts and OOM kills",
-  image: { repository: "gcr.io/cadvisor/cadvisor", tag: "v0.52.1" },
-  contract: { user: "0:0", source: ["google/cadvisor deploy/Dockerfile@v0.52.1"] },
+  // From v0.54.0 cAdvisor finds containers under Docker's containerd image store (Docker 29's
+  // default; before, it saw none there). Releases since v0.53.0 are published on ghcr.io only.
+  image: { repository: "ghcr.io/google/cadvisor", tag: "v0.60.5" },
+  contract: {
+    user: "0:0",
+    source: [
+      "google/cadvisor deploy/Dockerfile, deploy/entrypoint.sh and deploy/healthcheck.sh@v0.60.5",
+      "google/cadvisor .github/workflows/publish-container.yml and README.md@v0.60.5",
+      "google/cadvisor container/docker/factory.go and handler.go@v0.60.5",
+      "google/cadvisor lib/container/containerd/factory.go@v0.60.5 (--containerd)",
+    ],
+  },
   perHost: true,
+  // The image's entrypoint runs `cadvisor -logtostderr "$@"` with these.
   command: [
     `--port=${CADVISOR_PORT}`,
     "--docker_only=true",
@@ -82,6 +95,7 @@ const cadvisor: AppDefinition = {
     // Container names and images through the read-only socket proxy: the engine's socket
     // is never reachable from this container.
     `--docker=${SOCKET_PROXY_ENDPOINT}`,
+    `--containerd=${CONTAINERD_SOCKET}`,
   ],
   health: wget(`http://127.0.0.1:${CADVISOR_PORT}/healthz`),
   // proxy: its LAN port is published; socket: the read-only Docker API.
@@ -96,6 +110,13 @@ const cadvisor: AppDefinition = {
         target: "/sys",
         readOnly: true,
         reason: "cgroup statistics of every container",
+      },
+      {
+        hostPath: CONTAINERD_SOCKET,
+        target: CONTAINERD_SOCKET,
+        readOnly: true,
+        reason:
+          "on hosts whose Docker uses the containerd image store (Docker 29's default), cAdvisor loads each container from containerd (namespace moby) and sees no container without it. The socket controls containerd as fully as Docker's socket controls Docker; mounting it read-only does not narrow that",
       },
       {
         hostPath: "/var/lib/docker",
@@ -258,7 +279,8 @@ export const observabilityApps: readonly AppDefinition[] = [
   {
     name: "uptime-kuma",
     profile: "observability",
-    description: "External and HTTP checks of every routed URL, with a status page",
+    description:
+      "Uptime Kuma: uptime checks and status pages; no monitor is created, add them in its UI",
     image: { repository: "louislam/uptime-kuma", tag: "1.23.16" },
     contract: {
       user: "0:0",

@@ -113,7 +113,8 @@ export const securityApps: readonly AppDefinition[] = [
   {
     name: "crowdsec",
     profile: "security",
-    description: "CrowdSec: detects attacks in the Traefik and Authelia logs",
+    description:
+      "CrowdSec: detects attacks in the Traefik and Authelia logs; no bouncer is configured, so it blocks nothing",
     image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.8" },
     contract: { user: "0:0", source: ["crowdsecurity/crowdsec Dockerfile@v1.6.8"] },
     placement: "edge",

@@ -157,6 +157,11 @@ export interface AppDefinition {
   perHost?: boolean;
   /** Placement: `edge` pins to the edge host; `data` follows the shared data tree. */
   placement?: "edge" | "data" | "gpu";
+  /**
+   * The container reaches apps on the host's own network (`network_mode: host`) by the name
+   * `host.docker.internal`, which Docker resolves to the host (`host-gateway`): why it must.
+   */
+  hostGateway?: string;
   /** Namespaced kernel parameters (a VPN server forwards packets). */
   sysctls?: Readonly<Record<string, string>>;
   /** Runs on the host of this app (they talk over a host-local network); follows it when unpinned. */
@@ -188,8 +193,10 @@ export interface AppDefinition {
   /** On whatever the profiles say (backups); only `homelab:apps.<name>.enabled: false` stops it. */
   always?: boolean;
   /**
-   * A rarely used web UI that starts in seconds: with Sablier enabled it may sleep until its
-   * first request.
+   * A rarely used web UI that starts in seconds and could sleep until its first request. With
+   * Sablier enabled it carries Sablier's group labels, but nothing puts it to sleep or wakes
+   * it yet: that needs Traefik's Sablier plugin, which is not configured, and start/stop
+   * rights the read-only socket proxy does not give.
    */
   sleepsWhenIdle?: boolean;
   /** Enabled when its profile is; `false` makes it opt-in through `homelab:apps`. */
@@ -245,6 +252,11 @@ export interface ImageContract {
    * that take PUID/PGID, else numeric `uid:gid`. Absent when the process keeps its start user.
    */
   dropsTo?: "owner" | string;
+  /**
+   * Paths outside the app's volumes the image writes while it starts (absolute paths inside
+   * the container): under a read-only root each must be a tmpfs or a mount, or the start fails.
+   */
+  writes?: readonly string[];
   /** Upstream files these facts were read from: `owner/repo path@tag`. */
   source: readonly string[];
 }

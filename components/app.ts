@@ -164,6 +164,7 @@ export class App extends pulumi.ComponentResource {
         ports: plan.ports.length ? plan.ports : undefined,
         networkMode: args.networkMode ?? plan.networkMode ?? "bridge",
         pidMode: plan.pidMode,
+        hosts: plan.extraHosts.length ? plan.extraHosts : undefined,
         networksAdvanced: sharesNamespace
           ? undefined
           : plan.networks.map((role) => ({

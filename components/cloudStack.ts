@@ -93,8 +93,18 @@ const wiring: Readonly<Record<string, Wiring>> = {
         "runs Nextcloud's background jobs against Nextcloud's own installation",
       );
       // Only the directory must exist: until Nextcloud has installed itself, cron.php exits
-      // at once, so waiting for its container would only lengthen the chain.
-      return { ...borrowed, dependsOn: nextcloud.directories ? [nextcloud.directories] : [] };
+      // at once, so waiting for its container would only lengthen the chain. The cache is
+      // the web server's (config.php reads REDIS_HOST_PASSWORD from env on every run).
+      const redis = ctx.apps["nextcloud-redis"];
+      return {
+        ...borrowed,
+        env: secretEnv(ctx, "nextcloud-redis", "password", "REDIS_HOST_PASSWORD"),
+        secretEnvKeys: ["REDIS_HOST_PASSWORD"],
+        dependsOn: [
+          ...(nextcloud.directories ? [nextcloud.directories] : []),
+          ...(redis ? [redis.container] : []),
+        ],
+      };
     },
   },
   "immich-machine-learning": {

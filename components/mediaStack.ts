@@ -1,13 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
+  QBITTORRENT_DEFAULTS_PATH,
   SABNZBD_SEED_PATH,
   gluetunEnv,
+  qbittorrentDefaults,
   sabnzbdSeedScript,
   withTranscodeTmpfs,
 } from "../catalog/media";
 import { HostDirectories } from "../hosts/directories";
 import { appHost } from "../plan/proxy/traefik";
-import { DATA_TREE_DIRS, dataTreeRoot } from "../plan/storage";
+import { DATA_TREE_DIRS, appMounts, dataTreeRoot } from "../plan/storage";
 import {
   ProfileStack,
   type ProfileArgs,
@@ -43,15 +45,39 @@ function mediaWiring(dataTree: (ctx: WireContext) => pulumi.Resource): ProfileWi
 
 const mediaApps: Readonly<Record<string, Wiring>> = {
   gluetun: {
-    before: (ctx): WireResult => ({
-      env: [
-        ...envList(gluetunEnv(ctx.spec)),
-        pulumi.secret(
-          pulumi.interpolate`WIREGUARD_PRIVATE_KEY=${required(ctx.secrets, "vpnPrivateKey", "homelab:vpnPrivateKey")}`,
-        ),
-      ],
-      secretEnvKeys: ["WIREGUARD_PRIVATE_KEY"],
-    }),
+    before: (ctx): WireResult => {
+      const privateKey = required(ctx.secrets, "vpnPrivateKey", "homelab:vpnPrivateKey");
+      // Required for AirVPN and Windscribe (config/vpn.ts), optional for the others.
+      const presharedKey = ctx.secrets.vpnPresharedKey;
+      return {
+        env: [
+          ...envList(gluetunEnv(ctx.spec)),
+          pulumi.secret(pulumi.interpolate`WIREGUARD_PRIVATE_KEY=${privateKey}`),
+          ...(presharedKey
+            ? [pulumi.secret(pulumi.interpolate`WIREGUARD_PRESHARED_KEY=${presharedKey}`)]
+            : []),
+        ],
+        secretEnvKeys: [
+          "WIREGUARD_PRIVATE_KEY",
+          ...(presharedKey ? ["WIREGUARD_PRESHARED_KEY"] : []),
+        ],
+      };
+    },
+  },
+  qbittorrent: {
+    // Its first configuration saves into its part of the /data tree.
+    before: (ctx): WireResult => {
+      const torrents = appMounts(ctx.def, ctx.host.spec, ctx.spec.storage).find(
+        (m) => m.class === "data",
+      );
+      return torrents
+        ? {
+            files: [
+              { path: QBITTORRENT_DEFAULTS_PATH, content: qbittorrentDefaults(torrents.target) },
+            ],
+          }
+        : {};
+    },
   },
   sabnzbd: {
     // SABnzbd reads its API key, port and allowed host names only from sabnzbd.ini: a

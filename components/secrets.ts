@@ -25,6 +25,8 @@ export interface StackSecrets {
   alertingSecret?: pulumi.Output<string>;
   /** `homelab:vpnPrivateKey`: Gluetun's WireGuard key. */
   vpnPrivateKey?: pulumi.Output<string>;
+  /** `homelab:vpnPresharedKey`: the WireGuard peer's preshared key (AirVPN, Windscribe). */
+  vpnPresharedKey?: pulumi.Output<string>;
   /** `homelab:plexClaim`: Plex's one-time claim token. */
   plexClaim?: pulumi.Output<string>;
   /** `homelab:duckdnsToken`: the DuckDNS updater's token. */

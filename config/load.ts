@@ -3,6 +3,7 @@ import { z } from "zod";
 import { type ConfigIssue, keyOf } from "./errors";
 import { parseDockerEndpoint } from "./endpoint";
 import { hasControlChars } from "./guards";
+import { PRESHARED_KEY_REQUIRED } from "./vpn";
 import { entrySchemas, keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
 import {
   PROFILES,
@@ -424,6 +425,16 @@ export function readStack(input: StackInput): StackReading {
       message: "required with homelab:vpn (WireGuard private key, set with --secret)",
     });
   }
+  if (
+    raw.vpn &&
+    PRESHARED_KEY_REQUIRED.includes(raw.vpn.provider) &&
+    !present.has(`${NS}:vpnPresharedKey`)
+  ) {
+    issues.push({
+      key: `${NS}:vpnPresharedKey`,
+      message: `required with homelab:vpn.provider ${raw.vpn.provider}: the [Peer] PresharedKey of your WireGuard config (set with --secret); its servers refuse a client without it`,
+    });
+  }
   const lanCidrs = raw.lanCidrs ?? defaultLanCidrs(hosts);
   for (const address of raw.vpn?.addresses ?? []) {
     // Gluetun routes lanCidrs around the tunnel; an overlap would send tunnel traffic to the LAN.
@@ -457,7 +468,9 @@ export function readStack(input: StackInput): StackReading {
           provider: raw.vpn.provider,
           type: "wireguard",
           countries: raw.vpn.countries,
+          regions: raw.vpn.regions,
           addresses: raw.vpn.addresses,
+          endpoint: raw.vpn.endpoint,
         }
       : undefined,
     backup: readBackup(raw),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { addressProblem, lanCidrProblem, SAFE_EMAIL, SAFE_PATH, systemPathReason } from "./guards";
 import { GPU_KINDS, PROFILES, STORAGE_CLASSES, TIERS } from "./spec";
+import { VPN_PROVIDERS, vpnFieldProblems } from "./vpn";
 
 /** Zod schemas for each `homelab:` key, as the owner writes them in `Pulumi.<stack>.yaml`. */
 
@@ -37,6 +38,8 @@ const ownerId = z
       "must not be 0 (root): every app would run as root; use the owner's own id (e.g. 1000)",
   });
 const positiveInt = z.int().positive();
+/** A WireGuard key as its tools print it: 32 bytes in base64. */
+const WIREGUARD_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
 const hostname = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, {
   message: "must be lower-case letters, digits and dashes",
 });
@@ -150,16 +153,35 @@ export const keySchemas = {
       })
       .optional(),
   }),
-  vpn: z.strictObject({
-    provider: z.string().min(1),
-    type: z.literal("wireguard").optional(),
-    countries: z.array(z.string().min(1)).min(1),
-    addresses: z
-      .array(
-        z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }),
-      )
-      .min(1),
-  }),
+  vpn: z
+    .strictObject({
+      provider: z.enum(VPN_PROVIDERS, {
+        message: `must be a provider Gluetun runs WireGuard for: ${VPN_PROVIDERS.join(", ")}`,
+      }),
+      type: z.literal("wireguard").optional(),
+      countries: z.array(z.string().min(1)).min(1).optional(),
+      regions: z.array(z.string().min(1)).min(1).optional(),
+      addresses: z
+        .array(
+          z.string().regex(/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/, { message: "must be an IPv4 CIDR" }),
+        )
+        .min(1)
+        .optional(),
+      /** The server of provider `custom` (the [Peer] of its WireGuard configuration). */
+      endpoint: z
+        .strictObject({
+          ip: z.union([z.ipv4(), z.ipv6()], { message: "must be an IP address (not a name)" }),
+          port: z.int().min(1).max(65535),
+          publicKey: z.string().regex(WIREGUARD_KEY, {
+            message: "must be the server's WireGuard public key (44 base64 characters)",
+          }),
+        })
+        .optional(),
+    })
+    .superRefine((vpn, ctx) => {
+      for (const p of vpnFieldProblems(vpn))
+        ctx.addIssue({ code: "custom", path: [p.field], message: p.message });
+    }),
   backup: z.strictObject({
     schedule: cron.optional(),
     checkSchedule: cron.optional(),
@@ -201,6 +223,7 @@ export const SECRET_KEYS = [
   "sshPrivateKey",
   "dockerTls",
   "vpnPrivateKey",
+  "vpnPresharedKey",
   "backupPassword",
   "backupRemoteKeys",
   "ssoUsers",

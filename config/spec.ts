@@ -1,3 +1,5 @@
+import type { VpnProvider } from "./vpn";
+
 /**
  * The validated, frozen description of one homelab stack. Everything downstream of
  * `config/` reads this and nothing else from Pulumi config (secrets aside).
@@ -101,11 +103,16 @@ export interface SsoSpec {
 }
 
 export interface VpnSpec {
-  provider: string;
+  /** Gluetun's `VPN_SERVICE_PROVIDER` (config/vpn.ts lists the WireGuard ones). */
+  provider: VpnProvider;
   type: "wireguard";
-  countries: readonly string[];
-  /** WireGuard interface address given by the VPN provider. */
-  addresses: readonly string[];
+  /** Server filters; absent: any server of the provider. */
+  countries?: readonly string[];
+  regions?: readonly string[];
+  /** WireGuard interface address given by the VPN provider (Gluetun's default when absent). */
+  addresses?: readonly string[];
+  /** The server, for provider `custom` only. */
+  endpoint?: { ip: string; port: number; publicKey: string };
 }
 
 export interface RetentionSpec {

@@ -61,6 +61,8 @@ export interface ContainerPlan {
   privileged: boolean;
   networkMode?: "host";
   pidMode?: "host";
+  /** `/etc/hosts` entries Docker adds (`host-gateway` is the host, as Docker resolves it). */
+  extraHosts: { host: string; ip: string }[];
   /** The container holds state on a data-bearing class (config, database, ...). */
   stateful: boolean;
 }
@@ -319,6 +321,7 @@ export function planContainer(
     privileged: Boolean(ex.privileged),
     networkMode: ex.hostNetwork ? "host" : undefined,
     pidMode: ex.hostPid ? "host" : undefined,
+    extraHosts: def.hostGateway ? [{ host: "host.docker.internal", ip: "host-gateway" }] : [],
     stateful: mounts.some((m) => m.class === "config" || m.class === "database"),
   };
 }

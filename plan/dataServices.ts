@@ -43,6 +43,25 @@ export function connectionFor(app: string): DbConnection | undefined {
   };
 }
 
+/**
+ * The placed apps without the shared database servers nobody uses: PostgreSQL and MariaDB are
+ * placed on every host (`perHost`) but kept only where an app of that host keeps its data in
+ * them, so a host without consumers idles no database (about 512 MB each). The backup job
+ * finds what to dump by labels, so a host without a server simply has nothing to dump.
+ */
+export function withoutIdleDatabases<T extends Pick<AppSpec, "name" | "host">>(
+  apps: readonly T[],
+): T[] {
+  const used = new Set(
+    apps.flatMap((a) => {
+      const conn = connectionFor(a.name);
+      return conn ? [`${conn.engine}@${a.host}`] : [];
+    }),
+  );
+  const engines: readonly string[] = Object.keys(DB_PORTS);
+  return apps.filter((a) => !engines.includes(a.name) || used.has(`${a.name}@${a.host}`));
+}
+
 /** The consumer's env (`K=V`), its connection filled in; `password` may be a placeholder. */
 export function databaseEnv(app: string, password: string): string[] {
   const need = CATALOG.get(app)?.database;

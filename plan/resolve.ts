@@ -10,7 +10,7 @@ import { k, NS, readStack, stackInput, type StackInput } from "../config/load";
 import { keySchemas, type KeyName, type RawConfig } from "../config/schema";
 import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
 import { prometheusHost, publishedPorts } from "./container";
-import { dataServiceIssues } from "./dataServices";
+import { dataServiceIssues, withoutIdleDatabases } from "./dataServices";
 import { appsNeedingSso } from "./overrides";
 import { placeApps, type Conditions } from "./placement";
 import { DIRECT_SUBDOMAIN, needsDirectTarget } from "./proxy/dns";
@@ -198,7 +198,9 @@ export function parseSpec(input: StackInput): HomelabSpec {
     sso: sso.provider === "authelia" && mode === "domain",
     ddns: dns.provider === "cloudflare" && dns.target === "ddns",
   };
-  const apps = placeApps(raw, hosts, settings.profiles, conditions, issues, broken.hosts);
+  const apps = withoutIdleDatabases(
+    placeApps(raw, hosts, settings.profiles, conditions, issues, broken.hosts),
+  );
   checkApps(apps, hosts, raw, present, issues);
   if (needsDirectTarget({ dns })) {
     for (const app of apps.filter((a) => a.subdomain === DIRECT_SUBDOMAIN)) {

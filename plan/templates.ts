@@ -19,7 +19,7 @@ import { appHost, appUrl, lanCidrs } from "./proxy/traefik";
 
 const TEMPLATE = /\{\{([a-zA-Z]+)(?::([a-z0-9-]+))?\}\}/g;
 /** Where Docker's bridge networks live: the edge proxy reaches same-host apps from there. */
-const DOCKER_BRIDGES = "172.16.0.0/12";
+export const DOCKER_BRIDGES = "172.16.0.0/12";
 
 /** The placed app of that name, or where it would be served with its catalog subdomain. */
 function subdomainOf(spec: HomelabSpec, name: string): Pick<AppSpec, "subdomain"> {

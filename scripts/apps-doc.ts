@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CATALOG } from "../catalog";
+import { DB_PORTS } from "../catalog/data";
 import type { AppDefinition } from "../catalog/types";
 import { PROFILES, type Profile } from "../config/spec";
 
@@ -18,12 +19,13 @@ export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
   core: "The way in: socket proxy, Traefik with TLS, Authelia SSO, DNS updates, a smoke-test app.",
   media:
     "Media servers, the *arr automation, requests, the torrent client behind the VPN and SABnzbd for Usenet (opt-in).",
-  observability: "Metrics, logs, dashboards, alerts and uptime checks for every host and app.",
+  observability:
+    "Metrics, logs, dashboards and alerts for every host and app, and Uptime Kuma for the uptime checks you add.",
   cloud:
     "Personal cloud: Nextcloud (with cron, cache and Collabora), Immich photos with machine learning, Navidrome music.",
   home: "Home automation: Home Assistant, Node-RED and an authenticated MQTT broker.",
   productivity: "n8n, Outline, KaraKeep, Gitea, BookStack, WordPress and Vaultwarden.",
-  data: "Shared data services on the internal network: PostgreSQL and MariaDB on every host (one database and role per app), Redis, InfluxDB, Meilisearch.",
+  data: "Shared data services on the internal network: PostgreSQL and MariaDB on each host that runs an app using them (one database and role per app), Redis, InfluxDB, Meilisearch.",
   dev: "JupyterLab on the GPU host and MLflow experiment tracking.",
   games: "TeamSpeak 3 and a Counter-Strike 2 server on the games storage class (NVMe).",
   security: "WireGuard remote access (wg-easy), CrowdSec, and Fail2ban as the opt-in alternative.",
@@ -32,6 +34,8 @@ export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
 };
 
 function placement(def: AppDefinition): string {
+  // Shared database servers are kept only where an app uses them (plan/dataServices.ts).
+  if (def.perHost && def.name in DB_PORTS) return "hosts of its consumers";
   if (def.perHost) return "every host";
   if (def.colocateWith) return `with ${def.colocateWith}`;
   if (def.placement === "edge") return "edge host";

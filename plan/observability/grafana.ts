@@ -8,6 +8,7 @@ import type { HomelabSpec } from "../../config/spec";
 import {
   HOMELAB_METRICS,
   TIER_RECORDS,
+  VPN_TUNNEL_UP,
   BACKUP_STALE_HOURS,
   DISK_CRITICAL_RATIO,
   DISK_HIGH_RATIO,
@@ -504,7 +505,7 @@ function homelabOverview(spec: HomelabSpec): string {
       {
         type: "stat",
         title: "VPN tunnel",
-        queries: [{ expr: `${HOMELAB_METRICS.vpnUp}`, legend: "{{host}}" }],
+        queries: [{ expr: VPN_TUNNEL_UP, legend: "{{host}}" }],
         upDown: true,
         width: 4,
         height: 6,

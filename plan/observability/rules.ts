@@ -23,12 +23,14 @@ export const HOMELAB_METRICS = {
   backupLastRunSuccess: "homelab_backup_last_run_success",
   /** Gauge, unix seconds of the backup job's first start on the host; label `host`. */
   backupWatchedSince: "homelab_backup_watched_since_timestamp_seconds",
-  /** Gauge, 1 while the VPN tunnel of the download client is up, 0 when it is down. */
-  vpnUp: "homelab_vpn_up",
 } as const;
 
-/** The VPN health metric the media stack must emit (1 up, 0 down). */
-export const VPN_UP_METRIC = HOMELAB_METRICS.vpnUp;
+/**
+ * The VPN tunnel's state, 1 up and 0 down: the `up` of the apps job's scrape of Gluetun's
+ * health server (catalog/media.ts), which answers 200 with an empty body while the tunnel
+ * passes Gluetun's checks and 500 when it does not. Labels: host, app, container, instance.
+ */
+export const VPN_TUNNEL_UP = `up{job="${JOBS.apps}",app="gluetun"}`;
 
 /** Recording rules the alerts and the dashboards share. Labels: host, tier, root, mountpoint. */
 export const TIER_RECORDS = {
@@ -194,7 +196,8 @@ function targetGroup(): RuleGroup {
     rules: [
       {
         alert: "TargetDown",
-        expr: `up{job!=${q(JOBS.node)}} == 0`,
+        // Gluetun's scrape failing is the tunnel being down: VpnTunnelDown says so.
+        expr: `up{job!=${q(JOBS.node)},app!="gluetun"} == 0`,
         for: "10m",
         labels: { severity: "warning" },
         annotations: {
@@ -279,13 +282,13 @@ function vpnGroup(): RuleGroup {
     rules: [
       {
         alert: "VpnTunnelDown",
-        expr: `${HOMELAB_METRICS.vpnUp} == 0`,
+        expr: `${VPN_TUNNEL_UP} == 0`,
         for: "5m",
         labels: { severity: "critical" },
         annotations: {
           summary: "VPN tunnel on {{ $labels.host }} is down",
           description:
-            "The download client's VPN tunnel on {{ $labels.host }} has been down for 5 minutes; downloads are stopped by the kill switch.",
+            "Gluetun's health server on {{ $labels.host }} has reported the download client's VPN tunnel down (or not answered) for 5 minutes; downloads are stopped by the kill switch.",
         },
       },
     ],

@@ -62,4 +62,22 @@ describe.each(goodStacks())("containers of %s against their image contracts", (s
     }
     expect(wrong).toEqual([]);
   });
+
+  test("every path an image writes while starting is writable: a tmpfs, a mount or a writable root", async () => {
+    const ev = await runCached(stack);
+    const unwritable: string[] = [];
+    for (const c of containers(ev)) {
+      const contract = CATALOG.get(labelsOf(c)["homelab.app"] ?? "")?.contract;
+      if (!contract?.writes || c.inputs.readOnly !== true) continue;
+      const tmpfs = Object.keys((c.inputs.tmpfs ?? {}) as Record<string, string>);
+      const mounts = ((c.inputs.volumes ?? []) as { containerPath: string; readOnly?: boolean }[])
+        .filter((v) => !v.readOnly)
+        .map((v) => v.containerPath);
+      const under = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
+      for (const path of contract.writes)
+        if (![...tmpfs, ...mounts].some((root) => under(path, root)))
+          unwritable.push(`${c.name} writes ${path} on a read-only root`);
+    }
+    expect(unwritable).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import { CATALOG, definitionOf } from "../../catalog";
 import { MOSQUITTO_CONF_PATH } from "../../catalog/home";
 import { PIHOLE_RECORDS_FILE } from "../../catalog/infra";
 import { serviceApps } from "../../catalog/services";
+import { parse as parseYaml } from "yaml";
 import { COLLABORA_HOOK_PATH } from "../../components/cloudStack";
 import { parseSpec } from "../../plan/resolve";
 import { hostByName } from "../../config/spec";
@@ -9,6 +10,7 @@ import { instanceId } from "../../plan/container";
 import { connectionFor } from "../../plan/dataServices";
 import { LABELS } from "../../plan/labels";
 import { localRecords, localRecordsFile } from "../../plan/pihole";
+import { HA_HTTP_SEED, HA_START_SCRIPT } from "../../plan/homeAssistant";
 import { homepageRemoteServices } from "../../plan/homepage";
 import { appUrl } from "../../plan/proxy/traefik";
 import type { RegisteredResource } from "../../scripts/evaluate";
@@ -49,6 +51,14 @@ const exceptions = (c: RegisteredResource): Record<string, string> =>
   JSON.parse(labelsOf(c)[LABELS.exceptions] ?? "{}") as Record<string, string>;
 const hostOf = (c: RegisteredResource) => labelsOf(c)[LABELS.host];
 const upload = (c: RegisteredResource, path: string) => uploads(c).find((u) => u.file === path);
+
+/** Whether an IPv4 CIDR holds an address. */
+function cidrContains(cidr: string, address: string): boolean {
+  const toInt = (ip: string) => ip.split(".").reduce((n, o) => n * 256 + Number(o), 0);
+  const [net, bits] = cidr.split("/");
+  const size = 2 ** (32 - Number(bits));
+  return Math.floor(toInt(address) / size) === Math.floor(toInt(net) / size);
+}
 
 /** The file a HostFile resource writes, decoded from its script. */
 function hostFileContent(r: RegisteredResource): string {
@@ -111,6 +121,22 @@ describe("cloud", () => {
     const dirs = ev.resources.find((r) => r.name === "nextcloud-dirs-mkdir");
     expect(cron.dependencies).toContain(dirs?.urn);
     expect(exceptions(cron).hostAccess).toContain(String(html?.hostPath));
+  });
+
+  it("Nextcloud's cron job reads the same runtime configuration as the web server", async () => {
+    const ev = await evaluation();
+    const web = envOf(container(ev, "nextcloud"));
+    const cron = container(ev, "nextcloud-cron");
+    // The image's config/redis.config.php and reverse-proxy.config.php build config.php from
+    // these env names on every PHP run, cron.php included (nextcloud/docker 33/apache/config):
+    // without them background jobs lock through another backend and write links with the
+    // wrong base URL.
+    const runtime = ["REDIS_HOST", "REDIS_HOST_PASSWORD", "OVERWRITECLIURL", "OVERWRITEPROTOCOL"];
+    for (const key of [...runtime, "TRUSTED_PROXIES"]) expect(web[key]).toBeTruthy();
+    for (const key of [...runtime, "TRUSTED_PROXIES"]) expect(envOf(cron)[key]).toBe(web[key]);
+    expect(cron.dependencies).toContain(container(ev, "nextcloud-redis").urn);
+    // The Redis password arrives as a secret, as it does for the web server.
+    expect(labelsOf(cron)[LABELS.secretEnv]).toContain("REDIS_HOST_PASSWORD");
   });
 
   it("Nextcloud and Immich use their caches with generated passwords", async () => {
@@ -236,12 +262,26 @@ describe("data services", () => {
     }
   });
 
-  it("PostgreSQL and MariaDB run on every host; the single services once", async () => {
+  it("PostgreSQL and MariaDB run exactly on the hosts of their consumers; the single services once", async () => {
     const ev = await evaluation();
-    for (const host of spec.hosts) {
-      expect(hostOf(container(ev, `postgres-${host.name}`))).toBe(host.name);
-      expect(hostOf(container(ev, `mariadb-${host.name}`))).toBe(host.name);
+    const ids = new Set(containers(ev).map((c) => c.name));
+    for (const engine of ["postgres", "mariadb"] as const) {
+      const consumerHosts = new Set(
+        spec.apps.filter((a) => connectionFor(a.name)?.engine === engine).map((a) => a.host),
+      );
+      expect(consumerHosts.size).toBeGreaterThan(0);
+      for (const host of spec.hosts) {
+        const present = ids.has(`${engine}-${host.name}-container`);
+        expect([engine, host.name, present]).toEqual([
+          engine,
+          host.name,
+          consumerHosts.has(host.name),
+        ]);
+      }
     }
+    // The GPU box runs no app with a shared database: no idle server there (about 1 GB).
+    expect(ids.has("postgres-forge-container")).toBe(false);
+    expect(ids.has("mariadb-forge-container")).toBe(false);
     for (const name of ["redis", "influxdb", "meilisearch"])
       expect(container(ev, name)).toBeDefined();
   });
@@ -287,6 +327,27 @@ describe("home", () => {
     const ha = container(ev, "homeassistant");
     expect(ha.inputs.networkMode).toBe("host");
     expect(exceptions(ha).hostNetwork).toMatch(/mDNS/);
+  });
+
+  it("Home Assistant on another host trusts the proxy's connections from the edge (no 400 for forwarded requests)", async () => {
+    const ev = await evaluation();
+    const ha = container(ev, "homeassistant");
+    // Its `http` integration answers 400 to a request carrying X-Forwarded-For unless
+    // use_x_forwarded_for is on and the peer is a trusted proxy (http/forwarded.py). Traefik
+    // on the edge reaches this host over the LAN, masqueraded to the edge's address.
+    const http = parseYaml(upload(ha, HA_HTTP_SEED)?.content ?? "") as {
+      use_x_forwarded_for?: boolean;
+      trusted_proxies?: string[];
+    };
+    expect(http.use_x_forwarded_for).toBe(true);
+    const edge = hostByName(spec, "gateway");
+    expect(edge.edge).toBe(true);
+    expect(http.trusted_proxies?.some((net) => cidrContains(net, edge.address))).toBe(true);
+    // The settings reach configuration.yaml through a script s6-overlay runs before Home
+    // Assistant starts: executable, as cont-init runs each file itself.
+    expect(HA_START_SCRIPT.startsWith("/etc/cont-init.d/")).toBe(true);
+    expect(upload(ha, HA_START_SCRIPT)?.content).toContain(`cp '${HA_HTTP_SEED}'`);
+    expect(upload(ha, HA_START_SCRIPT)?.permissions).toBe("0755");
   });
 
   it("Mosquitto requires a password built from a generated secret and serves the internal network", async () => {

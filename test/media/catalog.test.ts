@@ -150,7 +150,9 @@ describe("gluetunEnv", () => {
       SERVER_COUNTRIES: "Netherlands,Sweden",
       WIREGUARD_ADDRESSES: "10.64.222.21/32",
       FIREWALL_OUTBOUND_SUBNETS: "10.0.10.0/24,10.0.20.0/24",
-      FIREWALL_INPUT_PORTS: "8080",
+      // The Web UI for the proxy, the health server for Prometheus.
+      FIREWALL_INPUT_PORTS: "8080,9999",
+      HEALTH_SERVER_ADDRESS: ":9999",
     });
   });
 

@@ -167,6 +167,117 @@ describe("the download client behind the VPN (prod)", () => {
   });
 });
 
+/**
+ * Env names Gluetun v3.41.1 reads that this stack may set: qdm12/gluetun
+ * internal/configuration/settings/{provider,vpn,serverselection,wireguard,wireguardselection,
+ * firewall,health}.go (`r.String("VPN_SERVICE_PROVIDER")`, ...) and TZ from its Dockerfile.
+ */
+const GLUETUN_READS = [
+  "VPN_SERVICE_PROVIDER",
+  "VPN_TYPE",
+  "SERVER_COUNTRIES",
+  "SERVER_REGIONS",
+  "WIREGUARD_PRIVATE_KEY",
+  "WIREGUARD_PRESHARED_KEY",
+  "WIREGUARD_ADDRESSES",
+  "WIREGUARD_ENDPOINT_IP",
+  "WIREGUARD_ENDPOINT_PORT",
+  "WIREGUARD_PUBLIC_KEY",
+  "FIREWALL_OUTBOUND_SUBNETS",
+  "FIREWALL_INPUT_PORTS",
+  "HEALTH_SERVER_ADDRESS",
+  "TZ",
+];
+
+/** Prod with another `homelab:vpn` and extra secret keys (placeholders, as the engine hands them). */
+function prodWithVpn(vpn: Record<string, unknown>, secrets: string[] = []) {
+  const stack = withConfig(stackConfig("prod"), (c) => {
+    c["homelab:vpn"] = vpn;
+    for (const key of secrets) c[key] = `<secret ${key}>`;
+  });
+  return { ...stack, secretKeys: [...stack.secretKeys, ...secrets] };
+}
+
+const PUBLIC_KEY = "wAUaJMhAq3NFutLHIdF8AN0B5WG8RndfQKLPTEDHal0=";
+
+describe("each VPN provider gets what Gluetun needs for it", () => {
+  const isSecret = (c: RegisteredResource, key: string) => {
+    const at = (c.inputs.envs as string[]).findIndex((e) => e.startsWith(`${key}=`));
+    return at >= 0 && c.secretPaths.some((p) => p === "envs" || p === `envs.${at}`);
+  };
+
+  it("AirVPN: the preshared key reaches Gluetun as a secret", async () => {
+    const ev = await run(
+      prodWithVpn(
+        { provider: "airvpn", countries: ["Netherlands"], addresses: ["10.128.0.2/32"] },
+        ["homelab:vpnPresharedKey"],
+      ),
+    );
+    expect(ev.error).toBeUndefined();
+    const gluetun = container(ev, "gluetun");
+    expect(envOf(gluetun).WIREGUARD_PRESHARED_KEY).toBe("<secret homelab:vpnPresharedKey>");
+    expect(isSecret(gluetun, "WIREGUARD_PRESHARED_KEY")).toBe(true);
+  });
+
+  it("Windscribe: servers chosen by region, with the preshared key", async () => {
+    const ev = await run(
+      prodWithVpn(
+        { provider: "windscribe", regions: ["Netherlands"], addresses: ["100.80.1.2/32"] },
+        ["homelab:vpnPresharedKey"],
+      ),
+    );
+    expect(ev.error).toBeUndefined();
+    const env = envOf(container(ev, "gluetun"));
+    expect(env.SERVER_REGIONS).toBe("Netherlands");
+    expect(env.SERVER_COUNTRIES).toBeUndefined();
+    expect(env.WIREGUARD_PRESHARED_KEY).toBe("<secret homelab:vpnPresharedKey>");
+  });
+
+  it("custom: the server's endpoint and public key instead of a server filter", async () => {
+    const ev = await run(
+      prodWithVpn({
+        provider: "custom",
+        addresses: ["10.66.0.2/32"],
+        endpoint: { ip: "198.51.100.7", port: 51820, publicKey: PUBLIC_KEY },
+      }),
+    );
+    expect(ev.error).toBeUndefined();
+    const env = envOf(container(ev, "gluetun"));
+    expect(env).toMatchObject({
+      VPN_SERVICE_PROVIDER: "custom",
+      WIREGUARD_ENDPOINT_IP: "198.51.100.7",
+      WIREGUARD_ENDPOINT_PORT: "51820",
+      WIREGUARD_PUBLIC_KEY: PUBLIC_KEY,
+    });
+    expect(env.SERVER_COUNTRIES).toBeUndefined();
+    expect(env.WIREGUARD_PRESHARED_KEY).toBeUndefined();
+  });
+
+  it("NordVPN: no interface address needed (Gluetun fills in its own)", async () => {
+    const ev = await run(prodWithVpn({ provider: "nordvpn", countries: ["Sweden"] }));
+    expect(ev.error).toBeUndefined();
+    expect(envOf(container(ev, "gluetun")).WIREGUARD_ADDRESSES).toBeUndefined();
+  });
+
+  it("renders only env names Gluetun reads", async () => {
+    const stacks = [
+      prodWithVpn({ provider: "airvpn", regions: ["Europe"], addresses: ["10.128.0.2/32"] }, [
+        "homelab:vpnPresharedKey",
+      ]),
+      prodWithVpn({
+        provider: "custom",
+        addresses: ["10.66.0.2/32"],
+        endpoint: { ip: "198.51.100.7", port: 51820, publicKey: PUBLIC_KEY },
+      }),
+    ];
+    for (const stack of [stackConfig("prod"), ...stacks]) {
+      const ev = await run(stack);
+      for (const name of Object.keys(envOf(container(ev, "gluetun"))))
+        expect(GLUETUN_READS).toContain(name);
+    }
+  });
+});
+
 describe("the shared /data tree (prod)", () => {
   it("gives every importing *arr app exactly one data mount: the tree's root", async () => {
     const ev = await runCached("prod");
@@ -189,6 +300,28 @@ describe("the shared /data tree (prod)", () => {
     expect(sub("bazarr")).toEqual([
       { hostPath: "/mnt/storage/data/media", containerPath: "/data/media", readOnly: false },
     ]);
+  });
+
+  it("qBittorrent saves into its /data/torrents mount from the first start, as the *arr apps expect", async () => {
+    const ev = await runCached("prod");
+    const qbit = container(ev, "qbittorrent");
+    // linuxserver's init copies /defaults/qBittorrent.conf to /config on the first start only
+    // (init-qbittorrent-config/run); the image's own template saves to /downloads/, which
+    // is no mount here and not on the /data tree.
+    const uploads = (qbit.inputs.uploads ?? []) as { file: string; content: string }[];
+    const conf = uploads.find((u) => u.file === "/defaults/qBittorrent.conf")?.content ?? "";
+    const setting = (key: string) =>
+      conf
+        .split("\n")
+        .find((line) => line.startsWith(`${key}=`))
+        ?.slice(key.length + 1);
+    const torrents = volumes(qbit).find((v) => v.hostPath === "/mnt/storage/data/torrents");
+    expect(torrents?.containerPath).toBe("/data/torrents");
+    expect(setting("Downloads\\SavePath")).toBe(`${torrents?.containerPath}/`);
+    expect(setting("Downloads\\TempPath")).toMatch(new RegExp(`^${torrents?.containerPath}/`));
+    // The rest of the image's defaults stay: Web UI on every address, legal notice accepted.
+    expect(setting("WebUI\\Address")).toBe("*");
+    expect(setting("Accepted")).toBe("true");
   });
 
   it("has no separate movies/tv/music/downloads mounts in any container", async () => {

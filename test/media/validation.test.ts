@@ -120,6 +120,18 @@ describe("the VPN", () => {
     );
   });
 
+  it("names what a provider needs: AirVPN's preshared key, custom's endpoint", async () => {
+    const airvpn = await rejected("bad/vpn-airvpn-without-preshared-key.yaml");
+    expect(airvpn.get("homelab:vpnPresharedKey")).toMatch(/provider airvpn.*PresharedKey/);
+    const custom = await rejected("bad/vpn-custom-without-endpoint.yaml");
+    expect(custom.get("homelab:vpn.endpoint")).toMatch(/required with provider custom/);
+    expect(custom.get("homelab:vpn.countries")).toMatch(/no server list/);
+    const windscribe = await rejected("bad/vpn-windscribe-countries.yaml");
+    expect(windscribe.get("homelab:vpn.countries")).toMatch(/use|regions/);
+    const other = await rejected("bad/vpn-provider-without-wireguard.yaml");
+    expect(other.get("homelab:vpn.provider")).toMatch(/airvpn, custom, fastestvpn/);
+  });
+
   it("is not needed when the download client is off", () => {
     const spec = parseSpec(
       prodWith((c) => {

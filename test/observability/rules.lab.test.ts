@@ -220,14 +220,34 @@ describe("promtool rule unit tests", () => {
     );
   });
 
-  it("VpnTunnelDown fires after 5 minutes of homelab_vpn_up == 0", () => {
+  it("VpnTunnelDown fires after 5 minutes of failed scrapes of Gluetun's health server", () => {
+    // The labels the apps job gives Gluetun's target (plan/observability/prometheus.ts appRelabel).
+    const gluetun = {
+      job: "apps",
+      host: "hermes",
+      app: "gluetun",
+      container: "gluetun",
+      instance: "gluetun",
+    };
     promtoolTest(
-      [{ series: series(HOMELAB_METRICS.vpnUp, hermesNode), values: "1x5 0x10 1x10" }],
+      [{ series: series("up", gluetun), values: "1x5 0x10 1x10" }],
       alertTest("VpnTunnelDown", [
         { at: "8m", firing: [] },
-        { at: "12m", firing: [{ labels: hermesNode, value: "0" }] },
+        { at: "12m", firing: [{ labels: gluetun, value: "0" }] },
         { at: "20m", firing: [] },
       ]),
+    );
+  });
+
+  it("TargetDown leaves Gluetun's failed scrapes to VpnTunnelDown, and reports other apps", () => {
+    const gluetun = { job: "apps", host: "hermes", app: "gluetun", instance: "gluetun" };
+    const grafana = { job: "apps", host: "atlas", app: "grafana", instance: "grafana" };
+    promtoolTest(
+      [
+        { series: series("up", gluetun), values: "0x30" },
+        { series: series("up", grafana), values: "0x30" },
+      ],
+      alertTest("TargetDown", [{ at: "15m", firing: [{ labels: grafana, value: "0" }] }]),
     );
   });
 

@@ -2,6 +2,8 @@ import { definitionOf } from "../../catalog";
 import { parseSpec } from "../../plan/resolve";
 import { LABELS } from "../../plan/labels";
 import { remoteRoutePort } from "../../plan/proxy/traefik";
+import { HA_HTTP_SEED } from "../../plan/homeAssistant";
+import { parse as parseYaml } from "yaml";
 import {
   CONTAINER,
   containers,
@@ -205,5 +207,37 @@ describe("Authelia users", () => {
     expect(command.slice(0, 2)).toEqual(["sh", "-c"]);
     expect(command[2]).toContain("/config/users.yml");
     expect(command[2]).toContain("exec authelia --config '/etc/authelia/configuration.yml'");
+  });
+});
+
+describe("a host-network app on the edge (lab-one-host: Home Assistant)", () => {
+  const STACK = "good/lab-one-host.yaml";
+
+  it("is reached at the host, not at Traefik's own loopback", async () => {
+    const ev = await runCached(STACK);
+    const ha = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "homeassistant");
+    expect(ha?.inputs.networkMode).toBe("host");
+    expect(
+      labelsOf(ha ?? containers(ev)[0])["traefik.http.routers.homeassistant.rule"],
+    ).toBeDefined();
+    // Traefik's Docker provider resolves a host-network container to host.docker.internal,
+    // and to 127.0.0.1 (its own loopback: 502) when that name does not resolve
+    // (traefik/traefik pkg/provider/docker/config.go getIPAddress@v3.5.3).
+    const traefik = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "traefik");
+    expect(traefik?.inputs.hosts).toContainEqual({
+      host: "host.docker.internal",
+      ip: "host-gateway",
+    });
+  });
+
+  it("trusts Traefik's connections, which arrive from Traefik's Docker network", async () => {
+    const ev = await runCached(STACK);
+    const ha = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "homeassistant");
+    const seed = ((ha?.inputs.uploads ?? []) as { file: string; content: string }[]).find(
+      (u) => u.file === HA_HTTP_SEED,
+    );
+    const http = parseYaml(seed?.content ?? "") as { trusted_proxies?: string[] };
+    // Docker's default address pools put user networks such as `proxy` in 172.17-31.x.
+    expect(http.trusted_proxies).toContain("172.16.0.0/12");
   });
 });

@@ -127,6 +127,20 @@ describe("containerCreate", () => {
     expect((shared.body.HostConfig as Record<string, unknown>).NetworkMode).toBe("container:f00d");
   });
 
+  test("extra hosts are host:ip, host-gateway passed through to the daemon", () => {
+    const traefik = containerCreate(
+      {
+        name: "traefik",
+        image: "sha256:abc",
+        hosts: [{ host: "host.docker.internal", ip: "host-gateway" }],
+      },
+      resolve,
+    );
+    expect((traefik.body.HostConfig as Record<string, unknown>).ExtraHosts).toEqual([
+      "host.docker.internal:host-gateway",
+    ]);
+  });
+
   test("an empty command word is refused, as the provider does", () => {
     expect(() =>
       containerCreate({ name: "x", image: "sha256:abc", command: ["a", ""] }, resolve),

@@ -146,6 +146,9 @@ export function containerCreate(
     Init: inputs.init === true,
   };
   if (inputs.tmpfs) host.Tmpfs = record(inputs.tmpfs);
+  // extraHostsSetToContainerExtraHosts: `host:ip`, `host-gateway` passed through to the daemon.
+  const extraHosts = list<{ host: string; ip: string }>(inputs.hosts);
+  if (extraHosts.length) host.ExtraHosts = extraHosts.map((h) => `${h.host}:${h.ip}`);
   if (Object.keys(bindings).length) host.PortBindings = bindings;
   if (binds.length) host.Binds = binds;
   const caps = inputs.capabilities as { adds?: string[]; drops?: string[] } | undefined;
