@@ -9,6 +9,7 @@ import {
   autheliaConfig,
   autheliaSecretPath,
 } from "../plan/proxy/authelia";
+import { CADDYFILE_PATH, caddySecretFiles, caddyfile } from "../plan/proxy/caddy";
 import { ddnsEnv, dnsRecords } from "../plan/proxy/dns";
 import {
   DYNAMIC_DIR,
@@ -39,6 +40,12 @@ function coreWiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
       const env = Object.entries(traefikSecretEnv(spec)).map(([k, v]) => `${k}=${v}`);
       if (env.length) files.push({ path: CF_TOKEN_FILE, content: cfToken() });
       return { files, env };
+    }
+    case "caddy": {
+      // Every route is in the one Caddyfile (plan/proxy/caddy.ts says why).
+      const files: AppFile[] = [{ path: CADDYFILE_PATH, content: caddyfile(spec) }];
+      for (const f of caddySecretFiles(spec)) files.push({ path: f.path, content: cfToken() });
+      return { files };
     }
     case "authelia": {
       const files: AppFile[] = [
@@ -77,8 +84,9 @@ function coreWiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
 }
 
 /**
- * The single way in: socket proxy, Traefik, Authelia with its Redis, the DDNS updater,
- * route files for apps on other hosts and one Cloudflare record per routed app.
+ * The single way in: socket proxy, the edge proxy (Traefik with route files for apps on other
+ * hosts, or Caddy with its one Caddyfile), Authelia with its Redis, the DDNS updater and one
+ * Cloudflare record per routed app.
  */
 export class ReverseProxy extends pulumi.ComponentResource {
   readonly apps: Readonly<Record<string, App>>;

@@ -245,6 +245,8 @@ type Conditions = Record<NonNullable<AppDefinition["enabledWhen"]>, boolean>;
 const CONDITION_KEYS: Readonly<Record<keyof Conditions, string>> = {
   sso: "homelab:sso.provider authelia in domain mode",
   ddns: "homelab:dns.provider cloudflare with target ddns",
+  traefik: "homelab:proxy traefik",
+  caddy: "homelab:proxy caddy",
 };
 
 function isEnabled(
@@ -677,9 +679,12 @@ export function parseSpec(input: StackInput): HomelabSpec {
         "Authelia needs domain mode (an https portal and a cookie domain); use none with localhost",
     });
   }
+  const proxy = raw.proxy ?? "traefik";
   const conditions: Conditions = {
     sso: sso.provider === "authelia" && mode === "domain",
     ddns: dns.provider === "cloudflare" && dns.target === "ddns",
+    traefik: proxy === "traefik",
+    caddy: proxy === "caddy",
   };
   const apps = placeApps(raw, hosts, profiles, conditions, issues, broken.hosts);
   checkApps(apps, hosts, raw, present, issues);
@@ -739,6 +744,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
     stack: input.stack,
     domain,
     mode,
+    proxy,
     timezone: raw.timezone ?? "Etc/UTC",
     owner: raw.owner ?? { uid: 1000, gid: 1000 },
     lanCidrs,

@@ -56,9 +56,12 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 function enablement(def: AppDefinition): string {
   if (def.always) return "always";
-  if (def.defaultEnabled === false) return "opt-in";
+  if (def.defaultEnabled === false)
+    return def.enabledWhen === "traefik" ? "opt-in, with Traefik" : "opt-in";
   if (def.enabledWhen === "sso") return "with SSO";
   if (def.enabledWhen === "ddns") return "with DDNS";
+  if (def.enabledWhen === "traefik") return "on (default `homelab:proxy`)";
+  if (def.enabledWhen === "caddy") return "with `homelab:proxy: caddy`";
   return "on";
 }
 
