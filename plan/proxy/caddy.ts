@@ -155,10 +155,15 @@ function trustSnippet(): string[] {
   return block("(trust-cloudflare)", [`trusted_proxies ${CLOUDFLARE_RANGES.join(" ")}`]);
 }
 
-/** Authelia's forward-auth endpoint, as its Caddy integration guide configures it. */
+/**
+ * Authelia's forward-auth endpoint, as its Caddy integration guide configures it, with one
+ * difference: the trailing `?` empties the query string. Caddy's rewrite keeps the client's
+ * query when the new URI has none, and Authelia reads an `authelia_url` override from it;
+ * the portal URL comes from Authelia's own session configuration instead.
+ */
 function autheliaSnippet(spec: HomelabSpec): string[] {
   const body = [
-    "uri /api/authz/forward-auth",
+    "uri /api/authz/forward-auth?",
     `copy_headers ${IDENTITY_HEADERS.join(" ")}`,
     ...(cloudflareProxied(spec) ? ["import trust-cloudflare"] : []),
   ];

@@ -168,7 +168,8 @@ describe("domain mode with Cloudflare DNS", () => {
   it("asks Authelia's forward-auth endpoint and copies only its four identity headers", () => {
     expect(block(t, "(authelia)").lines).toEqual(["forward_auth http://authelia:9091"]);
     expect(block(t, "forward_auth http://authelia:9091").lines).toEqual([
-      "uri /api/authz/forward-auth",
+      // The trailing `?` keeps the client's query string away from Authelia.
+      "uri /api/authz/forward-auth?",
       "copy_headers Remote-User Remote-Groups Remote-Email Remote-Name",
     ]);
   });
