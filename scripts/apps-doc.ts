@@ -15,7 +15,7 @@ export const APPS_DOC = join(__dirname, "..", "docs", "apps.md");
 
 /** What each profile (`homelab:profiles`) switches on. */
 export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
-  core: "The way in: socket proxy, Traefik with TLS, Authelia SSO, DNS updates, a smoke-test app.",
+  core: "The way in: socket proxy, Traefik (or Caddy) with TLS, Authelia SSO, DNS updates, a smoke-test app.",
   media: "Media servers, the *arr automation, requests and the download client behind the VPN.",
   observability: "Metrics, logs, dashboards, alerts and uptime checks for every host and app.",
   cloud:
