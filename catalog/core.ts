@@ -107,7 +107,8 @@ export const coreApps: readonly AppDefinition[] = [
     description:
       "Reverse proxy (homelab:proxy caddy): TLS, the same routes and forward-auth from one generated Caddyfile",
     // The official image plus the caddy-dns/cloudflare module (its Dockerfile only replaces
-    // /usr/bin/caddy with an xcaddy build); the official image has no DNS provider.
+    // /usr/bin/caddy with an xcaddy build); the official image has no DNS provider. 2.11.2 is
+    // the first Caddy whose forward_auth drops a client's copies of the copied headers.
     image: { repository: "iarekylew00t/caddy-cloudflare", tag: "2.11.2" },
     contract: {
       user: "0:0",

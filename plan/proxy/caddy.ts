@@ -6,8 +6,9 @@
  * A Caddyfile rather than Caddy's JSON: `forward_auth` exists only as a Caddyfile directive
  * (caddyserver/caddy@v2.11.2:modules/caddyhttp/reverseproxy/forwardauth/caddyfile.go); its
  * JSON is an expansion into a reverse proxy with response routes that Caddy itself keeps
- * correct between versions (2.7 added the removal of client copies of the copied headers),
- * and snippets let every protected route import one forward-auth block instead of a copy.
+ * correct between versions (2.9 stopped setting headers the gateway did not send, caddy#6608;
+ * 2.11.2 removes a client's copies of them, GHSA-7r4p-vjf4-gxv4), and snippets let every
+ * protected route import one forward-auth block instead of a copy.
  * `caddy adapt` prints the JSON the file becomes; the lab suite runs it, and real requests
  * through a running Caddy (test/proxy/caddy.lab.test.ts).
  *
@@ -132,7 +133,8 @@ function securityHeadersSnippet(spec: HomelabSpec): string[] {
 
 /**
  * What a client says about who it is or which request it made never reaches Authelia or an
- * app: identity headers are removed on every route (also where no forward-auth runs), and so
+ * app: identity headers are removed on every route (also where no forward-auth runs, and on
+ * Caddy releases before 2.11.2 whose copy_headers kept a client's copy), and so
  * are the forwarding headers Authelia reads; in domain mode the scheme and port are pinned,
  * since only HTTPS carries routes.
  */

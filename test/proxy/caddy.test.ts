@@ -11,6 +11,7 @@ import { LABELS } from "../../plan/labels";
 import { accessControlRules } from "../../plan/proxy/authelia";
 import { CADDYFILE_PATH, caddyfile, caddySecretFiles } from "../../plan/proxy/caddy";
 import type { Evaluation } from "../../scripts/evaluate";
+import { renderMermaid } from "../../scripts/render";
 import {
   container,
   containers,
@@ -379,6 +380,14 @@ describe("the program with Caddy (good/caddy-two-hosts.yaml)", () => {
     expect(caddy.inputs.sysctls).toEqual({ "net.ipv4.ip_unprivileged_port_start": "0" });
     expect(caddy.inputs.capabilities).toEqual({ drops: ["ALL"], adds: ["CAP_NET_BIND_SERVICE"] });
     expect(caddy.inputs.securityOpts).toEqual(["no-new-privileges:true"]);
+  });
+
+  it("draws the routes of the offline plan from Caddy", async () => {
+    const ev = await runCached(stack);
+    const urls = ev.outputs.urls as Record<string, string>;
+    const diagram = renderMermaid(parseSpec(stackConfig(stack)), ev, urls);
+    expect(diagram).toContain("  internet --> gate_caddy\n");
+    expect(diagram).toContain("  gate_caddy --> vault_jellyfin\n");
   });
 
   it("uploads the Caddyfile and the Cloudflare token, the token as a secret", async () => {
