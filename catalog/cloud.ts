@@ -47,6 +47,16 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Files, calendars and contacts with desktop and phone sync",
     image: NEXTCLOUD_IMAGE,
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "postgres",
+      env: {
+        POSTGRES_HOST: "{host}:{port}",
+        POSTGRES_DB: "{database}",
+        POSTGRES_USER: "{user}",
+        POSTGRES_PASSWORD: "{password}",
+      },
+    },
     contract: {
       user: "0:0",
       dropsTo: "33:33",
@@ -94,6 +104,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "nextcloud-cron",
+    companionOf: "nextcloud",
     profile: "cloud",
     description:
       "Nextcloud background jobs every five minutes (system cron, as upstream recommends)",
@@ -151,6 +162,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "immich-server",
+    displayName: "Immich",
     profile: "cloud",
     description: "Immich: photo and video library with phone backup",
     image: { repository: "ghcr.io/immich-app/immich-server", tag: IMMICH_VERSION },
@@ -210,6 +222,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "immich-postgres",
+    companionOf: "immich-server",
     profile: "cloud",
     description: "PostgreSQL with the vector extensions Immich needs (VectorChord)",
     image: { repository: "ghcr.io/immich-app/postgres", tag: "14-vectorchord0.4.3-pgvectors0.2.0" },
@@ -239,7 +252,7 @@ export const cloudApps: readonly AppDefinition[] = [
     tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
     memoryMb: 1024,
   },
-  redisCompanion("immich", "cloud", { placement: "data" }),
+  redisCompanion("immich", "cloud", { placement: "data", companionOf: "immich-server" }),
   {
     name: "navidrome",
     profile: "cloud",

@@ -4,14 +4,14 @@ import { apacheListenFiles } from "../catalog/shared";
 import { hostByName, type AppSpec, type HomelabSpec } from "../config/spec";
 import { appUrl } from "../plan/proxy/traefik";
 import type { AppFile } from "./app";
-import type { FamilyArgs } from "./appGroup";
 import {
-  FamilyStack,
+  ProfileStack,
   borrowMount,
+  type ProfileArgs,
   type WireContext,
   type WireResult,
   type Wiring,
-} from "./familyStack";
+} from "./profileStack";
 
 /** Runs as www-data before Apache starts, on every start: points Nextcloud Office at Collabora. */
 export const COLLABORA_HOOK_PATH = "/docker-entrypoint-hooks.d/before-starting/50-collabora.sh";
@@ -57,6 +57,7 @@ export function immichMlUrl(spec: HomelabSpec, server: AppSpec, ml: AppSpec): st
 
 const wiring: Readonly<Record<string, Wiring>> = {
   nextcloud: {
+    needs: ["nextcloud-redis", "collabora"],
     before: (ctx): WireResult => {
       const files: AppFile[] = [...apacheListenFiles(NEXTCLOUD_PORT)];
       const collabora = placedApp(ctx.spec, "collabora");
@@ -76,6 +77,7 @@ const wiring: Readonly<Record<string, Wiring>> = {
     },
   },
   "nextcloud-cron": {
+    needs: ["nextcloud"],
     // Runs cron.php of the very same installation: it mounts Nextcloud's directory.
     before: (ctx): WireResult => {
       const nextcloud = ctx.apps.nextcloud;
@@ -102,6 +104,7 @@ const wiring: Readonly<Record<string, Wiring>> = {
     }),
   },
   "immich-server": {
+    needs: ["immich-postgres", "immich-redis", "immich-machine-learning"],
     before: (ctx): WireResult => {
       const ml = placedApp(ctx.spec, "immich-machine-learning");
       const mlEnv = ml
@@ -124,24 +127,12 @@ const wiring: Readonly<Record<string, Wiring>> = {
 };
 
 /**
- * The cloud family: Nextcloud with its cron job, cache and Office integration, Collabora,
+ * The cloud profile: Nextcloud with its cron job, cache and Office integration, Collabora,
  * Immich with its own vector-enabled PostgreSQL, cache and machine learning, and Navidrome.
  */
-export function cloudStack(
-  name: string,
-  args: FamilyArgs,
-  opts: pulumi.ComponentResourceOptions,
-): FamilyStack {
-  return new FamilyStack(name, args, opts, {
-    type: "homelab:cloud:CloudStack",
-    wiring,
-    first: [
-      "nextcloud-redis",
-      "immich-postgres",
-      "immich-redis",
-      "immich-machine-learning",
-      "collabora",
-      "nextcloud",
-    ],
-  });
+export class CloudStack extends ProfileStack {
+  constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:cloud:CloudStack", name, args, { apps: wiring }, opts);
+    this.registerOutputs({});
+  }
 }

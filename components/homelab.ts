@@ -3,37 +3,19 @@ import * as random from "@pulumi/random";
 import { definitionOf } from "../catalog";
 import { BACKUP_APP } from "../catalog/backup";
 import { PROFILES, type HomelabSpec, type Profile } from "../config/spec";
-import { type DockerTls, Host } from "../hosts/host";
+import { Host } from "../hosts/host";
 import type { App } from "./app";
-import { AppGroup, type FamilyArgs } from "./appGroup";
 import { BackupJob } from "./backupJob";
-import { SERVICE_FAMILIES } from "./families";
-import { MediaStack } from "./mediaStack";
-import { ObservabilityStack } from "./observabilityStack";
-import { ReverseProxy } from "./reverseProxy";
+import { DataStack } from "./dataStack";
+import { PROFILE_STACKS } from "./profiles";
+import type { StackSecrets } from "./secrets";
 
 export interface HomelabArgs {
-  /** The validated stack (config/loadSpec). */
+  /** The validated stack (plan/resolve loadSpec). */
   spec: HomelabSpec;
+  /** The stack's secret config, read once by the program. */
+  secrets: StackSecrets;
 }
-
-/** A family component: anything that owns a profile's Apps. */
-interface Family extends pulumi.ComponentResource {
-  readonly apps: Readonly<Record<string, App>>;
-}
-type FamilyFactory = (
-  name: string,
-  args: FamilyArgs,
-  opts: pulumi.ComponentResourceOptions,
-) => Family;
-
-/** Profiles whose apps need more wiring than the catalog gives get their own component. */
-const FAMILIES: Partial<Record<Profile, FamilyFactory>> = {
-  core: (n, a, o) => new ReverseProxy(n, a, o),
-  media: (n, a, o) => new MediaStack(n, a, o),
-  observability: (n, a, o) => new ObservabilityStack(n, a, o),
-  ...SERVICE_FAMILIES,
-};
 
 /** Profiles with at least one enabled app (an app can be switched on outside its profile). */
 function profilesInUse(spec: HomelabSpec): Profile[] {
@@ -52,10 +34,8 @@ export class Homelab extends pulumi.ComponentResource {
 
   constructor(name: string, args: HomelabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:components:Homelab", name, {}, opts);
-    const { spec } = args;
-    const cfg = new pulumi.Config("homelab");
-    const sshPrivateKey = cfg.getSecret("sshPrivateKey");
-    const dockerTls = cfg.getSecretObject<Record<string, DockerTls>>("dockerTls");
+    const { spec, secrets } = args;
+    const { sshPrivateKey, dockerTls } = secrets;
 
     const hosts: Record<string, Host> = {};
     for (const h of spec.hosts) {
@@ -65,27 +45,37 @@ export class Homelab extends pulumi.ComponentResource {
     this.hosts = hosts;
 
     const apps: Record<string, App> = {};
-    for (const profile of profilesInUse(spec)) {
-      // The backup app is wired by its BackupJob below, after every app it backs up.
-      const familyApps = spec.apps.filter(
-        (a) => definitionOf(a.name).profile === profile && a.name !== BACKUP_APP,
-      );
-      const factory = FAMILIES[profile] ?? ((n, a, o) => new AppGroup(n, a, o));
-      const family = factory(profile, { spec, hosts, apps: familyApps }, { parent: this });
-      Object.assign(apps, family.apps);
+    // The backup app is wired by its BackupJob below, after every app it backs up.
+    const appsOf = (profile: Profile) =>
+      spec.apps.filter((a) => definitionOf(a.name).profile === profile && a.name !== BACKUP_APP);
+    const inUse = profilesInUse(spec);
+    // The shared databases come first: the other profiles' consumers connect to them.
+    const data = inUse.includes("data")
+      ? new DataStack("data", { spec, hosts, secrets, apps: appsOf("data") }, { parent: this })
+      : undefined;
+    for (const profile of inUse) {
+      const stack =
+        profile === "data" && data
+          ? data
+          : new PROFILE_STACKS[profile](
+              profile,
+              { spec, hosts, secrets, data, apps: appsOf(profile) },
+              { parent: this },
+            );
+      Object.assign(apps, stack.apps);
     }
 
     // One repository password per stack: given, or generated once and protected (losing it
     // loses every snapshot). Exported as a secret so the owner stores it away from the homelab.
     const password =
-      cfg.getSecret("backupPassword") ??
+      secrets.backupPassword ??
       new random.RandomPassword(
         "backup-password",
         { length: 48, special: false },
         { parent: this, protect: true },
       ).result;
     this.backupPassword = pulumi.secret(password);
-    const remoteKeys = cfg.getSecret("backupRemoteKeys");
+    const remoteKeys = secrets.backupRemoteKeys;
     const familyApps = { ...apps };
     const backups: Record<string, BackupJob> = {};
     for (const app of spec.apps.filter((a) => a.name === BACKUP_APP)) {

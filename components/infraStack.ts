@@ -15,8 +15,15 @@ import { BACKUP_APP } from "../catalog/backup";
 import { REPO_TARGET, backupMounts } from "../plan/backup/job";
 import { appMounts } from "../plan/storage";
 import type { App } from "./app";
-import type { FamilyArgs } from "./appGroup";
-import { FamilyStack, type WireContext, type WireResult, type Wiring } from "./familyStack";
+import { required } from "./secrets";
+import {
+  ProfileStack,
+  mergeWiring,
+  type ProfileArgs,
+  type WireContext,
+  type WireResult,
+  type Wiring,
+} from "./profileStack";
 
 /** A generated file in a directory an app mounts, rewritten in place when it changes. */
 function fileBeside(
@@ -48,22 +55,6 @@ function traefikLogs(ctx: WireContext): WireResult {
     (m) => m.target === TRAEFIK_LOGS_TARGET,
   );
   return mount ? { extraMounts: [{ ...mount, readOnly: true }] } : {};
-}
-
-/** Merges wiring results: later ones add to the lists and may replace the definition. */
-function merge(...parts: WireResult[]): WireResult {
-  return parts.reduce<WireResult>(
-    (acc, p) => ({
-      definition: p.definition ?? acc.definition,
-      env: [...(acc.env ?? []), ...(p.env ?? [])],
-      secretEnvKeys: [...(acc.secretEnvKeys ?? []), ...(p.secretEnvKeys ?? [])],
-      files: [...(acc.files ?? []), ...(p.files ?? [])],
-      extraMounts: [...(acc.extraMounts ?? []), ...(p.extraMounts ?? [])],
-      labels: { ...acc.labels, ...p.labels },
-      dependsOn: [...(acc.dependsOn ?? []), ...(p.dependsOn ?? [])],
-    }),
-    {},
-  );
 }
 
 /** Adds a capability exception (with its reason) to the definition in the context. */
@@ -106,11 +97,11 @@ const infraWiring: Readonly<Record<string, Wiring>> = {
       ),
   },
   duckdns: {
-    before: (): WireResult => ({
+    before: (ctx): WireResult => ({
       files: [
         {
           path: "/run/secrets/duckdns-token",
-          content: new pulumi.Config("homelab").requireSecret("duckdnsToken"),
+          content: required(ctx.secrets, "duckdnsToken", "homelab:duckdnsToken"),
         },
       ],
     }),
@@ -121,7 +112,7 @@ const infraWiring: Readonly<Record<string, Wiring>> = {
       if (!ctx.spec.apps.some((a) => a.name === BACKUP_APP && a.host === ctx.app.host)) return {};
       const repo = backupMounts(ctx.spec, ctx.host.spec).find((m) => m.target === REPO_TARGET);
       if (!repo) return {};
-      return merge(
+      return mergeWiring(
         withCaps(ctx, ["DAC_OVERRIDE"], "opens the repository the backup job writes as root"),
         { extraMounts: [{ ...repo, target: "/repos/local" }] },
       );
@@ -132,7 +123,7 @@ const infraWiring: Readonly<Record<string, Wiring>> = {
 const securityWiring: Readonly<Record<string, Wiring>> = {
   crowdsec: {
     before: (ctx): WireResult =>
-      merge(
+      mergeWiring(
         withCaps(
           ctx,
           ["DAC_READ_SEARCH"],
@@ -144,7 +135,7 @@ const securityWiring: Readonly<Record<string, Wiring>> = {
   },
   fail2ban: {
     before: (ctx): WireResult =>
-      merge(
+      mergeWiring(
         withCaps(
           ctx,
           ["DAC_READ_SEARCH"],
@@ -157,25 +148,17 @@ const securityWiring: Readonly<Record<string, Wiring>> = {
 };
 
 /** Pi-hole, Dozzle, Glances, Sablier, DuckDNS, Backrest and the dashboards. */
-export function infraStack(
-  name: string,
-  args: FamilyArgs,
-  opts: pulumi.ComponentResourceOptions,
-): FamilyStack {
-  return new FamilyStack(name, args, opts, {
-    type: "homelab:infra:InfraStack",
-    wiring: infraWiring,
-  });
+export class InfraStack extends ProfileStack {
+  constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:infra:InfraStack", name, args, { apps: infraWiring }, opts);
+    this.registerOutputs({});
+  }
 }
 
 /** WireGuard, CrowdSec and Fail2ban. */
-export function securityStack(
-  name: string,
-  args: FamilyArgs,
-  opts: pulumi.ComponentResourceOptions,
-): FamilyStack {
-  return new FamilyStack(name, args, opts, {
-    type: "homelab:security:SecurityStack",
-    wiring: securityWiring,
-  });
+export class SecurityStack extends ProfileStack {
+  constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:security:SecurityStack", name, args, { apps: securityWiring }, opts);
+    this.registerOutputs({});
+  }
 }

@@ -2,8 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { WORDPRESS_PORT } from "../catalog/productivity";
 import { apacheListenFiles } from "../catalog/shared";
-import type { FamilyArgs } from "./appGroup";
-import { FamilyStack, type WireContext, type WireResult, type Wiring } from "./familyStack";
+import {
+  ProfileStack,
+  type ProfileArgs,
+  type WireContext,
+  type WireResult,
+  type Wiring,
+} from "./profileStack";
 
 /** A random key in an exact encoding (hex, base64), which RandomPassword cannot produce. */
 function randomBytes(ctx: WireContext, name: string, length: number): random.RandomBytes {
@@ -18,6 +23,7 @@ function randomBytes(ctx: WireContext, name: string, length: number): random.Ran
 const wiring: Readonly<Record<string, Wiring>> = {
   wordpress: { before: (): WireResult => ({ files: apacheListenFiles(WORDPRESS_PORT) }) },
   outline: {
+    needs: ["outline-redis"],
     before: (ctx): WireResult => {
       // Outline wants exactly 32 bytes, hex-encoded.
       const secretKey = randomBytes(ctx, "secret-key", 32).hex;
@@ -50,10 +56,11 @@ const wiring: Readonly<Record<string, Wiring>> = {
     },
   },
   karakeep: {
+    needs: ["karakeep-chrome"],
     // Full-text search through the shared Meilisearch of the same host; without one,
     // KaraKeep runs with search switched off.
     before: (ctx): WireResult => {
-      const meili = ctx.data().service("meilisearch", ctx.app.host);
+      const meili = ctx.data?.service("meilisearch", ctx.app.host);
       const chrome = ctx.apps["karakeep-chrome"];
       const key = meili?.secrets.masterKey;
       return {
@@ -71,14 +78,9 @@ const wiring: Readonly<Record<string, Wiring>> = {
 };
 
 /** n8n, Outline, KaraKeep, Gitea, BookStack, WordPress and Vaultwarden. */
-export function productivityStack(
-  name: string,
-  args: FamilyArgs,
-  opts: pulumi.ComponentResourceOptions,
-): FamilyStack {
-  return new FamilyStack(name, args, opts, {
-    type: "homelab:productivity:ProductivityStack",
-    wiring,
-    first: ["outline-redis", "karakeep-chrome"],
-  });
+export class ProductivityStack extends ProfileStack {
+  constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:productivity:ProductivityStack", name, args, { apps: wiring }, opts);
+    this.registerOutputs({});
+  }
 }

@@ -1,7 +1,7 @@
 /**
  * Authelia 4.39 configuration as pure functions of the spec. Secrets are never in the
  * generated text: Authelia reads them from files named by `*_FILE` env vars
- * ({@link AUTHELIA_SECRET_ENV}), which the ReverseProxy mounts.
+ * ({@link AUTHELIA_SECRET_ENV}), which the CoreStack mounts.
  */
 import { stringify } from "yaml";
 import { SAFE_EMAIL } from "../../config/guards";
@@ -36,7 +36,7 @@ export const DEFAULT_PORTAL_SUBDOMAIN = "auth";
 /** Group whose members may open two-factor (admin) apps. */
 export const ADMIN_GROUP = "admins";
 
-/** Env var → logical secret name (the ReverseProxy maps names to random/config secrets). */
+/** Env var → logical secret name (the CoreStack maps names to random/config secrets). */
 export const AUTHELIA_SECRET_ENV: Readonly<Record<string, string>> = {
   AUTHELIA_IDENTITY_VALIDATION_RESET_PASSWORD_JWT_SECRET_FILE: "jwt",
   AUTHELIA_SESSION_SECRET_FILE: "session",

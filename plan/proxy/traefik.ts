@@ -171,7 +171,7 @@ export function lanCidrs(spec: HomelabSpec): string[] {
 }
 
 /**
- * `/etc/traefik/traefik.yml`. Mounts the ReverseProxy provides: `/certs` (config class, `certs`),
+ * `/etc/traefik/traefik.yml`. Mounts the CoreStack provides: `/certs` (config class, `certs`),
  * `/etc/traefik/dynamic` (config class, `dynamic`, read-only), `/var/log/traefik` (logs).
  */
 export function traefikStaticConfig(

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../../catalog";
 import { MediaStack } from "../../components/mediaStack";
-import { loadSpec } from "../../config/load";
+import { loadSpec } from "../../plan/resolve";
 import { Host } from "../../hosts/host";
 import { evaluate, type Evaluation, type RegisteredResource } from "../../scripts/evaluate";
 import { DATA_TREE_DIRS } from "../../plan/storage";
@@ -288,7 +288,8 @@ describe("API keys", () => {
         spec.hosts.map((h) => [h.name, new Host(h.name, { spec: h })]),
       );
       const apps = spec.apps.filter((a) => definitionOf(a.name).profile === "media");
-      const media = new MediaStack("media", { spec, hosts, apps });
+      const secrets = { vpnPrivateKey: pulumi.secret("wireguard-key") };
+      const media = new MediaStack("media", { spec, hosts, apps, secrets });
       isSecret = Promise.all(Object.values(media.apiKeys).map((k) => pulumi.isSecret(k)));
       return { apiKeys: pulumi.all(media.apiKeys) };
     });

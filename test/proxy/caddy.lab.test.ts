@@ -22,7 +22,7 @@ import * as https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import type { HomelabSpec } from "../../config/spec";
 import { accessControlRules, type Rule } from "../../plan/proxy/authelia";
 import { caddyfile } from "../../plan/proxy/caddy";
@@ -297,7 +297,7 @@ describe("a running Caddy with a generated Caddyfile", () => {
     for (const upstream of [
       "http://whoami:8080",
       "http://grafana:3000",
-      "http://vaultwarden:80",
+      "http://vaultwarden:8222",
       "http://10.0.10.5:8096",
     ])
       text = replaceExactly(text, upstream, `http://127.0.0.1:${ports.app}`);

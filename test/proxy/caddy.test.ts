@@ -5,7 +5,7 @@
  */
 import { CATALOG } from "../../catalog";
 import { ConfigError } from "../../config/errors";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import type { HomelabSpec } from "../../config/spec";
 import { LABELS } from "../../plan/labels";
 import { accessControlRules } from "../../plan/proxy/authelia";
@@ -104,15 +104,11 @@ describe("domain mode with Cloudflare DNS", () => {
       "import authelia",
       "reverse_proxy http://10.0.10.5:8096",
     ]);
-    const moved = tree(
-      caddySpec(domainSpec(), {
-        apps: caddySpec(domainSpec()).apps.map((a) =>
-          a.name === "vaultwarden" ? { ...a, host: "nas" } : a,
-        ),
-      }),
-    );
-    expect(appRoute(moved, "vaultwarden", "")?.lines).toEqual([
+    // Heimdall listens on 80.
+    const moved = tree(withApp(spec, app("heimdall", "nas")));
+    expect(appRoute(moved, "heimdall", "")?.lines).toEqual([
       "import client-headers",
+      "import authelia",
       "reverse_proxy http://10.0.10.5:10080",
     ]);
   });
@@ -128,7 +124,7 @@ describe("domain mode with Cloudflare DNS", () => {
   it("lets apps with their own login and the portal through without forward-auth", () => {
     expect(appRoute(t, "vaultwarden", "")?.lines).toEqual([
       "import client-headers",
-      "reverse_proxy http://vaultwarden:80",
+      "reverse_proxy http://vaultwarden:8222",
     ]);
     expect(appRoute(t, "authelia", "")?.lines).toEqual([
       "import client-headers",
@@ -156,12 +152,8 @@ describe("domain mode with Cloudflare DNS", () => {
     const rules = accessControlRules(spec, spec.apps, def);
     expect(rules).toContainEqual({
       domain: ["jellyfin.lab.example.org"],
-      resources: [
-        "^/Audio/.*",
-        "^/Items/.*/Images/.*",
-        "^/Users/AuthenticateByName$",
-        "^/Videos/.*",
-      ],
+      // Everything but the web UI under /web/.
+      resources: ["^/[^w/]", "^/w[^e]", "^/we[^b]", "^/web[^/]"],
       policy: "bypass",
     });
   });

@@ -1,11 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { definitionOf } from "../catalog";
 import { MARIADB_IMAGE, POSTGRES_IMAGE } from "../catalog/data";
 import type { AppDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import type { Host } from "../hosts/host";
-import { instanceId } from "../plan/container";
 import {
   APP_PASSWORD_ENV,
   READY_FILE,
@@ -16,20 +14,14 @@ import {
   postgresInitScript,
   type DbConnection,
 } from "../plan/dataServices";
+import { withAlias } from "../hosts/renamed";
 import { App } from "./app";
-
-export interface DataServicesArgs {
-  spec: HomelabSpec;
-  hosts: Readonly<Record<string, Host>>;
-}
-
-/** What a consumer app receives: its connection env (secret) and the init to wait for. */
-export interface DatabaseHandle {
-  env: pulumi.Output<string[]>;
-  /** The env keys that carry the password. */
-  secretEnvKeys: string[];
-  dependsOn: pulumi.Resource[];
-}
+import {
+  ProfileStack,
+  type DatabaseHandle,
+  type ProfileArgs,
+  type SharedDatabases,
+} from "./profileStack";
 
 /** The init container of one consumer: the server's image and client, nothing else. */
 export function dbInitDefinition(consumer: string, conn: DbConnection): AppDefinition {
@@ -56,53 +48,31 @@ export function dbInitDefinition(consumer: string, conn: DbConnection): AppDefin
 /** Env var of the init container that holds the server's admin password. */
 const ADMIN_PASSWORD_ENV = { postgres: "PGPASSWORD", mariadb: "MYSQL_PWD" } as const;
 
-const shared = new WeakMap<pulumi.Resource, DataServices>();
-
 /**
- * The `data` family: shared PostgreSQL and MariaDB per host, Redis, InfluxDB, Meilisearch,
+ * The `data` profile: shared PostgreSQL and MariaDB per host, Redis, InfluxDB, Meilisearch,
  * and for every app of the stack that keeps its data in a shared database, its own role,
  * database and password (see plan/dataServices for why an init container per consumer).
- *
- * Consumers live in other families, which are created earlier (profile order), so the
- * component is shared per Homelab: the first family that needs it creates it, with the same
- * name and parent every time, so its URN never depends on which family came first.
+ * The Homelab creates it before the other profiles, which reach it as `SharedDatabases`.
  */
-export class DataServices extends pulumi.ComponentResource {
-  readonly apps: Readonly<Record<string, App>>;
+export class DataStack extends ProfileStack implements SharedDatabases {
   private readonly databases: ReadonlyMap<string, DatabaseHandle>;
 
-  /** The one instance under `parent` (the Homelab), created on first use. */
-  static shared(args: DataServicesArgs, parent: pulumi.Resource | undefined): DataServices {
-    if (!parent) throw new Error("DataServices needs the Homelab as parent");
-    let instance = shared.get(parent);
-    if (!instance) {
-      instance = new DataServices("data", args, { parent });
-      shared.set(parent, instance);
-    }
-    return instance;
-  }
-
-  private constructor(name: string, args: DataServicesArgs, opts: pulumi.ComponentResourceOptions) {
-    super("homelab:data:DataServices", name, {}, opts);
+  constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Renamed from `homelab:data:DataServices` (one name per profile); the alias keeps its resources.
+    super(
+      "homelab:data:DataStack",
+      name,
+      args,
+      { apps: {} },
+      withAlias(opts, "homelab:data:DataServices"),
+    );
     const { spec, hosts } = args;
-    const apps: Record<string, App> = {};
-    for (const app of spec.apps.filter((a) => definitionOf(a.name).profile === "data")) {
-      const def = definitionOf(app.name);
-      const id = instanceId(def, app);
-      apps[id] = new App(
-        id,
-        { spec, app, definition: def, host: hosts[app.host] },
-        { parent: this },
-      );
-    }
-    this.apps = apps;
-
     const databases = new Map<string, DatabaseHandle>();
     for (const app of spec.apps) {
       const conn = connectionFor(app.name);
       if (!conn) continue;
-      const server = apps[`${conn.engine}-${app.host}`];
-      // The loader's checks (plan/dataServices dataServiceIssues) report this as config first.
+      const server = this.apps[`${conn.engine}-${app.host}`];
+      // The resolve stage (plan/dataServices dataServiceIssues) reports this as config first.
       if (!server)
         throw new Error(`${app.name} needs the shared ${conn.engine} on host ${app.host}`);
       databases.set(app.name, this.consumer(spec, hosts, app, conn, server));

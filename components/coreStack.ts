@@ -1,8 +1,8 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import type { AppSpec, HomelabSpec } from "../config/spec";
 import { edgeHost } from "../config/spec";
 import { HostFile } from "../hosts/hostFile";
+import { withAlias } from "../hosts/renamed";
 import {
   AUTHELIA_PATHS,
   adminBootstrapScript,
@@ -22,32 +22,41 @@ import {
   traefikSecretEnv,
   traefikStaticConfig,
 } from "../plan/proxy/traefik";
-import { App, type AppArgs, type AppFile } from "./app";
-import { createApps, type FamilyArgs } from "./appGroup";
-
-/** Arguments of the ReverseProxy: the `core` family plus every routed app of the spec. */
-export type ReverseProxyArgs = FamilyArgs;
+import type { AppFile } from "./app";
+import { ProfileStack, type ProfileArgs, type WireResult, type Wiring } from "./profileStack";
+import { required } from "./secrets";
 
 const CF_TOKEN_FILE = TRAEFIK_SECRET_ENV.CF_DNS_API_TOKEN_FILE.path;
+const CF_TOKEN_KEY = "cloudflare:apiToken";
 
-/** Per-app wiring of the core apps: generated files, secret files and env. */
-function coreWiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
-  const homelab = new pulumi.Config("homelab");
-  const cfToken = () => new pulumi.Config("cloudflare").requireSecret("apiToken");
-  switch (app.name) {
-    case "traefik": {
+/** Generated files, secret files and env of the core apps. */
+const wiring: Readonly<Record<string, Wiring>> = {
+  traefik: {
+    before: ({ spec, secrets }): WireResult => {
       const files: AppFile[] = [{ path: STATIC_CONFIG_PATH, content: traefikStaticConfig(spec) }];
       const env = Object.entries(traefikSecretEnv(spec)).map(([k, v]) => `${k}=${v}`);
-      if (env.length) files.push({ path: CF_TOKEN_FILE, content: cfToken() });
+      if (env.length)
+        files.push({
+          path: CF_TOKEN_FILE,
+          content: required(secrets, "cloudflareApiToken", CF_TOKEN_KEY),
+        });
       return { files, env };
-    }
-    case "caddy": {
-      // Every route is in the one Caddyfile (plan/proxy/caddy.ts says why).
-      const files: AppFile[] = [{ path: CADDYFILE_PATH, content: caddyfile(spec) }];
-      for (const f of caddySecretFiles(spec)) files.push({ path: f.path, content: cfToken() });
-      return { files };
-    }
-    case "authelia": {
+    },
+  },
+  caddy: {
+    // Every route is in the one Caddyfile (plan/proxy/caddy.ts says why).
+    before: ({ spec, secrets }): WireResult => ({
+      files: [
+        { path: CADDYFILE_PATH, content: caddyfile(spec) },
+        ...caddySecretFiles(spec).map((f) => ({
+          path: f.path,
+          content: required(secrets, "cloudflareApiToken", CF_TOKEN_KEY),
+        })),
+      ],
+    }),
+  },
+  authelia: {
+    before: ({ spec, secrets }): WireResult => {
       const files: AppFile[] = [
         { path: AUTHELIA_PATHS.config, content: autheliaConfig(spec, spec.apps) },
       ];
@@ -55,14 +64,14 @@ function coreWiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
       if (spec.sso.smtp) {
         files.push({
           path: autheliaSecretPath("smtpPassword"),
-          content: homelab.requireSecret("smtpPassword"),
+          content: required(secrets, "smtpPassword", "homelab:smtpPassword"),
         });
         env.push(`AUTHELIA_NOTIFIER_SMTP_PASSWORD_FILE=${autheliaSecretPath("smtpPassword")}`);
       }
       if (spec.sso.usersFromConfig) {
         files.push({
           path: AUTHELIA_PATHS.providedUsers,
-          content: homelab.requireSecret("ssoUsers"),
+          content: required(secrets, "ssoUsers", "homelab:ssoUsers"),
         });
         return { files, env, command: ["--config", AUTHELIA_PATHS.config] };
       }
@@ -72,34 +81,38 @@ function coreWiring(spec: HomelabSpec, app: AppSpec): Partial<AppArgs> {
         env,
         command: ["sh", "-c", adminBootstrapScript(spec.tls?.email ?? `admin@${spec.domain}`)],
       };
-    }
-    case "cloudflare-ddns":
-      return {
-        files: [{ path: CF_TOKEN_FILE, content: cfToken() }],
-        env: [`CLOUDFLARE_API_TOKEN_FILE=${CF_TOKEN_FILE}`, ...ddnsEnv(spec)],
-      };
-    default:
-      return {};
-  }
-}
+    },
+  },
+  "cloudflare-ddns": {
+    before: ({ spec, secrets }): WireResult => ({
+      files: [
+        { path: CF_TOKEN_FILE, content: required(secrets, "cloudflareApiToken", CF_TOKEN_KEY) },
+      ],
+      env: [`CLOUDFLARE_API_TOKEN_FILE=${CF_TOKEN_FILE}`, ...ddnsEnv(spec)],
+    }),
+  },
+};
 
 /**
- * The single way in: socket proxy, the edge proxy (Traefik with route files for apps on other
- * hosts, or Caddy with its one Caddyfile), Authelia with its Redis, the DDNS updater and one
- * Cloudflare record per routed app.
+ * The core profile, the single way in: socket proxy, the edge proxy (Traefik with route files
+ * for apps on other hosts, or Caddy with its one Caddyfile), Authelia with its Redis, the DDNS
+ * updater and one Cloudflare record per routed app.
  */
-export class ReverseProxy extends pulumi.ComponentResource {
-  readonly apps: Readonly<Record<string, App>>;
+export class CoreStack extends ProfileStack {
   /** Cloudflare records by app name (empty without a DNS provider). */
   readonly dnsRecords: Readonly<Record<string, cloudflare.DnsRecord>>;
 
-  constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:proxy:ReverseProxy", name, {}, opts);
+  constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Renamed from `homelab:proxy:ReverseProxy` (one name per profile); the alias keeps its resources.
+    super(
+      "homelab:core:CoreStack",
+      name,
+      args,
+      { apps: wiring },
+      withAlias(opts, "homelab:proxy:ReverseProxy"),
+    );
     const { spec, hosts } = args;
-    const apps = createApps(this, args, (app) => coreWiring(spec, app));
-    this.apps = apps;
-
-    const traefik = apps.traefik;
+    const traefik = this.apps.traefik;
     if (traefik) {
       const edge = hosts[edgeHost(spec).name];
       const dir = traefik.plan.mounts.find((m) => m.target === DYNAMIC_DIR)?.source;

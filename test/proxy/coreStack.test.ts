@@ -1,6 +1,6 @@
 import { definitionOf } from "../../catalog";
-import { parseSpec } from "../../config/load";
 import { proxyOf, type HomelabSpec } from "../../config/spec";
+import { parseSpec } from "../../plan/resolve";
 import type { Evaluation } from "../../scripts/evaluate";
 import { LABELS } from "../../plan/labels";
 import { CADDYFILE_PATH } from "../../plan/proxy/caddy";

@@ -1,0 +1,10 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ProfileStack, type ProfileArgs } from "./profileStack";
+
+/** Jupyter and MLflow: nothing beyond their catalog entries. */
+export class DevStack extends ProfileStack {
+  constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("homelab:dev:DevStack", name, args, { apps: {} }, opts);
+    this.registerOutputs({});
+  }
+}
