@@ -10,7 +10,6 @@ import { appUrl } from "./proxy/traefik";
  * generated services file instead. Both come from each app's `route.dashboard`.
  */
 
-
 /** The name people know an app by: its `displayName`, else its catalog name in words. */
 export function displayName(app: string): string {
   return (
