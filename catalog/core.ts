@@ -60,6 +60,7 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Reverse proxy: TLS, routing by container labels, forward-auth",
     image: { repository: "traefik", tag: "v3.5.3" },
+    enabledWhen: "traefik",
     contract: {
       user: "0:0",
       source: ["traefik/traefik-library-image v3.5/alpine/Dockerfile@v3.5.3"],
@@ -98,6 +99,56 @@ export const coreApps: readonly AppDefinition[] = [
     // needs no capability once the container's own network namespace allows it.
     user: "owner",
     sysctls: { "net.ipv4.ip_unprivileged_port_start": "0" },
+  },
+  {
+    name: "caddy",
+    managedEnv: {
+      prefixes: [""],
+      reason:
+        "Caddy's routes, TLS and forward-auth come from the Caddyfile the program generates (plan/proxy/caddy.ts)",
+    },
+    profile: "core",
+    description:
+      "Reverse proxy (homelab:proxy caddy): TLS, the same routes and forward-auth from one generated Caddyfile",
+    // The official image plus the caddy-dns/cloudflare module (its Dockerfile only replaces
+    // /usr/bin/caddy with an xcaddy build); the official image has no DNS provider. 2.11.2 is
+    // the first Caddy whose forward_auth drops a client's copies of the copied headers.
+    image: { repository: "iarekylew00t/caddy-cloudflare", tag: "2.11.2" },
+    contract: {
+      user: "0:0",
+      source: [
+        "IAreKyleW00t/docker-caddy-cloudflare Dockerfile@v2.11.2",
+        "caddyserver/caddy-docker 2.11/alpine/Dockerfile@03d78cdcd835a384ab5567ea2a5ffa022ce3ec3b",
+        "caddyserver/caddy-docker 2.11/builder/Dockerfile@03d78cdcd835a384ab5567ea2a5ffa022ce3ec3b",
+      ],
+    },
+    placement: "edge",
+    enabledWhen: "caddy",
+    // ACME (Let's Encrypt, the Cloudflare API) and every upstream on `proxy`.
+    egress: true,
+    ports: [
+      { container: 80, host: 80, protocol: "tcp", reason: "HTTP (redirects to HTTPS)" },
+      { container: 443, host: 443, protocol: "tcp", reason: "HTTPS for every routed app" },
+    ],
+    // The image's CMD runs `caddy run --config /etc/caddy/Caddyfile --adapter caddyfile`: the
+    // generated Caddyfile is uploaded there. The metrics listener doubles as the health check
+    // (the image installs curl).
+    health: {
+      test: ["CMD", "curl", "-fsS", "-o", "/dev/null", "http://127.0.0.1:8082/metrics"],
+      intervalSeconds: 30,
+    },
+    // XDG_DATA_HOME=/data in the image: the ACME account and certificates.
+    volumes: [{ class: "config", target: "/data" }],
+    metrics: { port: 8082, path: "/metrics" },
+    memoryMb: 256,
+    // Runs as the owner, who owns /data; like Traefik it binds 80/443 through the container's
+    // own unprivileged port range (no-new-privileges keeps file capabilities from applying).
+    user: "owner",
+    sysctls: { "net.ipv4.ip_unprivileged_port_start": "0" },
+    // Not for binding: /usr/bin/caddy carries the file capability cap_net_bind_service=+ep
+    // (XCADDY_SETCAP=1 in the builder image), and execve refuses a binary whose file
+    // capabilities are missing from the bounding set, so with ALL dropped it would not start.
+    capAdd: ["NET_BIND_SERVICE"],
   },
   {
     name: "authelia",

@@ -139,6 +139,8 @@ export const securityApps: readonly AppDefinition[] = [
     image: { repository: "crazymax/fail2ban", tag: "1.1.0" },
     contract: { user: "0:0", source: ["crazy-max/docker-fail2ban Dockerfile@1.1.0-r0"] },
     defaultEnabled: false,
+    // Its one jail reads Traefik's access log; without it Fail2ban finds no log and stops.
+    enabledWhen: "traefik",
     placement: "edge",
     health: { test: ["CMD", "fail2ban-client", "ping"], startPeriodSeconds: 30 },
     volumes: [{ class: "config", target: "/data" }],

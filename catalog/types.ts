@@ -175,8 +175,11 @@ export interface AppDefinition {
   tmpfs?: Readonly<Record<string, number>>;
   /** Capabilities the image needs after dropping ALL (e.g. CHOWN/SETUID for s6 images). */
   capAdd?: readonly string[];
-  /** Deployed only when the stack uses it: `sso` (Authelia), `ddns` (Cloudflare with target ddns). */
-  enabledWhen?: "sso" | "ddns";
+  /**
+   * Deployed only when the stack uses it: `sso` (Authelia), `ddns` (Cloudflare with target
+   * ddns), `traefik` or `caddy` (the edge proxy `homelab:proxy` selects).
+   */
+  enabledWhen?: "sso" | "ddns" | "traefik" | "caddy";
   /**
    * Runs in this app's network namespace (`container:<app>`, e.g. behind a VPN): it must be
    * enabled on the same host; this app has no networks or ports of its own, and its Web UI

@@ -9,6 +9,7 @@ import {
   autheliaConfig,
   autheliaSecretPath,
 } from "../plan/proxy/authelia";
+import { CADDYFILE_PATH, caddySecretFiles, caddyfile } from "../plan/proxy/caddy";
 import { ddnsEnv, dnsRecords } from "../plan/proxy/dns";
 import {
   DYNAMIC_DIR,
@@ -41,6 +42,18 @@ const wiring: Readonly<Record<string, Wiring>> = {
         });
       return { files, env };
     },
+  },
+  caddy: {
+    // Every route is in the one Caddyfile (plan/proxy/caddy.ts says why).
+    before: ({ spec, secrets }): WireResult => ({
+      files: [
+        { path: CADDYFILE_PATH, content: caddyfile(spec) },
+        ...caddySecretFiles(spec).map((f) => ({
+          path: f.path,
+          content: required(secrets, "cloudflareApiToken", CF_TOKEN_KEY),
+        })),
+      ],
+    }),
   },
   authelia: {
     before: ({ spec, secrets }): WireResult => {
@@ -81,8 +94,9 @@ const wiring: Readonly<Record<string, Wiring>> = {
 };
 
 /**
- * The core profile, the single way in: socket proxy, Traefik, Authelia with its Redis, the DDNS updater,
- * route files for apps on other hosts and one Cloudflare record per routed app.
+ * The core profile, the single way in: socket proxy, the edge proxy (Traefik with route files
+ * for apps on other hosts, or Caddy with its one Caddyfile), Authelia with its Redis, the DDNS
+ * updater and one Cloudflare record per routed app.
  */
 export class CoreStack extends ProfileStack {
   /** Cloudflare records by app name (empty without a DNS provider). */

@@ -454,6 +454,7 @@ export function readStack(input: StackInput): StackReading {
     stack: input.stack,
     domain,
     mode,
+    proxy: raw.proxy ?? "traefik",
     timezone: raw.timezone ?? "Etc/UTC",
     owner: raw.owner ?? { uid: 1000, gid: 1000 },
     lanCidrs,

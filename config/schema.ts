@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { addressProblem, lanCidrProblem, SAFE_EMAIL, SAFE_PATH, systemPathReason } from "./guards";
-import { GPU_KINDS, PROFILES, STORAGE_CLASSES, TIERS } from "./spec";
+import { GPU_KINDS, PROFILES, PROXIES, STORAGE_CLASSES, TIERS } from "./spec";
 import { VPN_PROVIDERS, vpnFieldProblems } from "./vpn";
 
 /** Zod schemas for each `homelab:` key, as the owner writes them in `Pulumi.<stack>.yaml`. */
@@ -117,6 +117,7 @@ const repository = z.union([
 export const keySchemas = {
   domain: fqdn,
   mode: z.enum(["domain", "localhost"]),
+  proxy: z.enum(PROXIES, { message: `must be one of ${PROXIES.join(", ")}` }),
   timezone: z.string().regex(/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/, {
     message: "must be an IANA zone such as Europe/Berlin",
   }),

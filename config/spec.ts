@@ -36,6 +36,10 @@ export const PROFILES = [
 ] as const;
 export type Profile = (typeof PROFILES)[number];
 
+/** The edge proxy `homelab:proxy` selects; Traefik unless the stack says otherwise. */
+export const PROXIES = ["traefik", "caddy"] as const;
+export type ProxyKind = (typeof PROXIES)[number];
+
 export const GPU_KINDS = ["nvidia", "intel", "amd", "none"] as const;
 export type GpuKind = (typeof GPU_KINDS)[number];
 
@@ -159,6 +163,8 @@ export interface HomelabSpec {
   stack: string;
   domain: string;
   mode: "domain" | "localhost";
+  /** `homelab:proxy`; absent in hand-built specs means Traefik. */
+  proxy?: ProxyKind;
   timezone: string;
   owner: { uid: number; gid: number };
   lanCidrs: readonly string[];
@@ -179,6 +185,11 @@ export interface HomelabSpec {
   observability: ObservabilitySpec;
   /** Which secret config keys are set (values are read by components as secrets). */
   secretsPresent: readonly string[];
+}
+
+/** The edge proxy of a spec (Traefik when a hand-built spec leaves it out). */
+export function proxyOf(spec: Pick<HomelabSpec, "proxy">): ProxyKind {
+  return spec.proxy ?? "traefik";
 }
 
 export function edgeHost(spec: HomelabSpec): HostSpec {

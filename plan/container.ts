@@ -1,6 +1,6 @@
 import { ROOT_DROP_CAPS } from "../catalog/shared";
 import type { AppDefinition, HealthDefinition } from "../catalog/types";
-import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
+import { proxyOf, type AppSpec, type HomelabSpec, type HostSpec } from "../config/spec";
 import { LABELS } from "./labels";
 import { homepageLabels } from "./homepage";
 import { remoteRoutePort, routerLabels } from "./proxy/traefik";
@@ -275,7 +275,10 @@ export function planContainer(
       : {}),
     ...(def.internalOnly ? { [LABELS.database]: "true" } : {}),
     ...(secretEnv.length ? { [LABELS.secretEnv]: secretEnv.join(",") } : {}),
-    ...(def.route && host.edge && !def.perHost ? routerLabels(spec, app, def) : {}),
+    // Traefik routes edge apps by these labels; Caddy's routes are all in its Caddyfile.
+    ...(def.route && host.edge && !def.perHost && proxyOf(spec) === "traefik"
+      ? routerLabels(spec, app, def)
+      : {}),
     ...homepageLabels(spec, app, def),
     ...extraLabels,
   };

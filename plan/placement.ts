@@ -43,6 +43,8 @@ export type Conditions = Record<NonNullable<AppDefinition["enabledWhen"]>, boole
 const CONDITION_KEYS: Readonly<Record<keyof Conditions, string>> = {
   sso: "homelab:sso.provider authelia in domain mode",
   ddns: "homelab:dns.provider cloudflare with target ddns",
+  traefik: "homelab:proxy traefik",
+  caddy: "homelab:proxy caddy",
 };
 
 function isEnabled(

@@ -15,6 +15,7 @@ import { backupScript } from "./backup/script";
 import { planContainer } from "./container";
 import { directoriesScript } from "./directories";
 import { adminBootstrapScript, autheliaConfig } from "./proxy/authelia";
+import { CADDY_APP, caddyfile } from "./proxy/caddy";
 import { middlewaresConfig, remoteRoutesConfig, traefikStaticConfig } from "./proxy/traefik";
 
 function attempt(issues: ConfigIssue[], key: string, run: () => unknown): void {
@@ -50,6 +51,8 @@ export function rehearse(spec: HomelabSpec): ConfigIssue[] {
       middlewaresConfig(spec);
     });
   }
+  if (spec.apps.some((a) => a.name === CADDY_APP))
+    attempt(issues, "homelab:tls", () => caddyfile(spec));
   if (spec.apps.some((a) => a.name === "authelia")) {
     attempt(issues, "homelab:sso", () => autheliaConfig(spec, spec.apps));
     if (!spec.sso.usersFromConfig)

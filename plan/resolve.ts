@@ -8,7 +8,7 @@ import type { AppDefinition } from "../catalog/types";
 import { ConfigError, type ConfigIssue } from "../config/errors";
 import { k, NS, readStack, stackInput, type StackInput } from "../config/load";
 import { keySchemas, type KeyName, type RawConfig } from "../config/schema";
-import type { AppSpec, HomelabSpec, HostSpec } from "../config/spec";
+import { proxyOf, type AppSpec, type HomelabSpec, type HostSpec } from "../config/spec";
 import { prometheusHost, publishedPorts } from "./container";
 import { dataServiceIssues, withoutIdleDatabases } from "./dataServices";
 import { appsNeedingSso } from "./overrides";
@@ -197,6 +197,8 @@ export function parseSpec(input: StackInput): HomelabSpec {
   const conditions: Conditions = {
     sso: sso.provider === "authelia" && mode === "domain",
     ddns: dns.provider === "cloudflare" && dns.target === "ddns",
+    traefik: proxyOf(settings) === "traefik",
+    caddy: proxyOf(settings) === "caddy",
   };
   const apps = withoutIdleDatabases(
     placeApps(raw, hosts, settings.profiles, conditions, issues, broken.hosts),

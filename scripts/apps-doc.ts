@@ -16,7 +16,7 @@ export const APPS_DOC = join(__dirname, "..", "docs", "apps.md");
 
 /** What each profile (`homelab:profiles`) switches on. */
 export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
-  core: "The way in: socket proxy, Traefik with TLS, Authelia SSO, DNS updates, a smoke-test app.",
+  core: "The way in: socket proxy, Traefik (or Caddy) with TLS, Authelia SSO, DNS updates, a smoke-test app.",
   media:
     "Media servers, the *arr automation, requests, the torrent client behind the VPN and SABnzbd for Usenet (opt-in).",
   observability:
@@ -61,9 +61,12 @@ const cell = (s: string) => s.replace(/\|/g, "\\|");
 
 function enablement(def: AppDefinition): string {
   if (def.always) return "always";
-  if (def.defaultEnabled === false) return "opt-in";
+  if (def.defaultEnabled === false)
+    return def.enabledWhen === "traefik" ? "opt-in, with Traefik" : "opt-in";
   if (def.enabledWhen === "sso") return "with SSO";
   if (def.enabledWhen === "ddns") return "with DDNS";
+  if (def.enabledWhen === "traefik") return "on (default `homelab:proxy`)";
+  if (def.enabledWhen === "caddy") return "with `homelab:proxy: caddy`";
   return "on";
 }
 

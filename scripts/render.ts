@@ -1,4 +1,4 @@
-import type { HomelabSpec, HostSpec, Tier } from "../config/spec";
+import { proxyOf, type HomelabSpec, type HostSpec, type Tier } from "../config/spec";
 import { LABELS } from "../plan/labels";
 import { CONTAINER, labelsOf, type Evaluation, type RegisteredResource } from "./evaluate";
 
@@ -135,12 +135,13 @@ export function renderMermaid(
     out.push("  end");
   }
   const edge = spec.hosts.find((h) => h.edge);
-  if (edge && containers.some((c) => labelsOf(c)[LABELS.app] === "traefik")) {
-    const proxy = id(`${edge.name}_traefik`);
+  const proxyApp = proxyOf(spec);
+  if (edge && containers.some((c) => labelsOf(c)[LABELS.app] === proxyApp)) {
+    const proxy = id(`${edge.name}_${proxyApp}`);
     out.push(`  internet --> ${proxy}`);
     for (const c of containers) {
       const l = labelsOf(c);
-      if (l[LABELS.app] !== "traefik" && urls[l[LABELS.app]])
+      if (l[LABELS.app] !== proxyApp && urls[l[LABELS.app]])
         out.push(`  ${proxy} --> ${id(`${l[LABELS.host]}_${l[LABELS.app]}`)}`);
     }
   }

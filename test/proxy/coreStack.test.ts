@@ -1,9 +1,13 @@
 import { definitionOf } from "../../catalog";
+import { proxyOf, type HomelabSpec } from "../../config/spec";
 import { parseSpec } from "../../plan/resolve";
+import type { Evaluation } from "../../scripts/evaluate";
 import { LABELS } from "../../plan/labels";
+import { CADDYFILE_PATH } from "../../plan/proxy/caddy";
 import { remoteRoutePort } from "../../plan/proxy/traefik";
 import { HA_HTTP_SEED } from "../../plan/homeAssistant";
 import { parse as parseYaml } from "yaml";
+import { appRoute, caddyTree, type CaddyBlock } from "./caddyTree";
 import {
   CONTAINER,
   containers,
@@ -16,6 +20,21 @@ import {
 
 const DNS = "cloudflare:index/dnsRecord:DnsRecord";
 
+/** The Caddyfile uploaded to the Caddy container of a stack that runs Caddy. */
+function caddyfileOf(ev: Evaluation): CaddyBlock {
+  const caddy = containers(ev).find((c) => labelsOf(c)[LABELS.app] === "caddy");
+  const uploads = (caddy?.inputs.uploads ?? []) as { file: string; content: string }[];
+  const text = uploads.find((u) => u.file === CADDYFILE_PATH)?.content;
+  if (text === undefined) throw new Error("no Caddyfile uploaded to the caddy container");
+  return caddyTree(text);
+}
+
+function siteOf(spec: HomelabSpec, subdomain: string): string {
+  return spec.mode === "localhost"
+    ? `http://${subdomain}.localhost`
+    : `${subdomain}.${spec.domain}`;
+}
+
 describe.each(goodStacks())("reverse proxy over %s", (stack) => {
   const spec = parseSpec(stackConfig(stack));
   const routed = spec.apps.filter((a) => {
@@ -25,6 +44,28 @@ describe.each(goodStacks())("reverse proxy over %s", (stack) => {
 
   it("routes every app with a route: labels on the edge, a route file for other hosts", async () => {
     const ev = await runCached(stack);
+    if (proxyOf(spec) === "caddy") {
+      // Caddy: every route in its one Caddyfile, to the container or the other host's LAN port.
+      const tree = caddyfileOf(ev);
+      for (const app of routed) {
+        const def = definitionOf(app.name);
+        const host = spec.hosts.find((h) => h.name === app.host);
+        const route = appRoute(tree, app.name, siteOf(spec, app.subdomain));
+        expect(route).toBeDefined();
+        const upstream = host?.edge
+          ? `${def.name}:${def.route?.port}`
+          : `${host?.address}:${remoteRoutePort(def)}`;
+        expect(route?.lines).toContain(
+          `reverse_proxy ${def.route?.scheme ?? "http"}://${upstream}`,
+        );
+      }
+      // No Traefik runs, so no container carries its routing labels.
+      const traefikLabels = containers(ev).flatMap((c) =>
+        Object.keys(labelsOf(c)).filter((k) => k.startsWith("traefik.")),
+      );
+      expect(traefikLabels).toEqual([]);
+      return;
+    }
     const files = ev.resources.filter(
       (r) => r.type.startsWith("command:") && r.name.includes("-route-"),
     );
@@ -91,7 +132,7 @@ describe.each(goodStacks())("reverse proxy over %s", (stack) => {
       const ports = (c.inputs.ports ?? []) as { external: number }[];
       if (ports.some((p) => p.external === 80 || p.external === 443)) {
         expect(host?.edge).toBe(true);
-        expect(labels[LABELS.app]).toBe("traefik");
+        expect(labels[LABELS.app]).toBe(proxyOf(spec));
       }
       const volumes = (c.inputs.volumes ?? []) as { hostPath: string }[];
       if (volumes.some((v) => v.hostPath.endsWith("docker.sock")))
@@ -101,6 +142,16 @@ describe.each(goodStacks())("reverse proxy over %s", (stack) => {
 
   it("puts every admin app behind SSO when SSO is on", async () => {
     const ev = await runCached(stack);
+    if (proxyOf(spec) === "caddy") {
+      const tree = caddyfileOf(ev);
+      for (const app of routed) {
+        const route = appRoute(tree, app.name, siteOf(spec, app.subdomain));
+        const wantsSso =
+          spec.sso.provider === "authelia" && app.auth !== "bypass" && app.name !== "authelia";
+        expect(route?.lines.includes("import authelia")).toBe(wantsSso);
+      }
+      return;
+    }
     for (const c of containers(ev)) {
       const labels = labelsOf(c);
       const app = spec.apps.find((a) => a.name === labels[LABELS.app]);
