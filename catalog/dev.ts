@@ -18,7 +18,9 @@ export const devApps: readonly AppDefinition[] = [
         secret: "token",
         how: "JUPYTER_TOKEN",
         remaining: "",
-        source: ["jupyter/docker-stacks docs/using/common.md@45abbce0 (token authentication by default)"],
+        source: [
+          "jupyter/docker-stacks docs/using/common.md@45abbce0 (token authentication by default)",
+        ],
       },
     },
     placement: "gpu",
@@ -50,7 +52,9 @@ export const devApps: readonly AppDefinition[] = [
       firstRun: {
         admin: "none",
         remaining: "",
-        source: ["mlflow/mlflow docker/Dockerfile@e52d70d6 (plain `mlflow server`: a login only with --app-name basic-auth)"],
+        source: [
+          "mlflow/mlflow docker/Dockerfile@e52d70d6 (plain `mlflow server`: a login only with --app-name basic-auth)",
+        ],
       },
     },
     user: "owner",

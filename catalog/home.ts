@@ -1,4 +1,10 @@
-import { ADMIN_PASSWORD_ENV, ADMIN_USER, adminPassword, postFromShell, setupHealth } from "./firstRun";
+import {
+  ADMIN_PASSWORD_ENV,
+  ADMIN_USER,
+  adminPassword,
+  postFromShell,
+  setupHealth,
+} from "./firstRun";
 import { ROOT_DROP_CAPS } from "./shared";
 import type { AppDefinition } from "./types";
 
@@ -126,7 +132,9 @@ export const homeApps: readonly AppDefinition[] = [
       firstRun: {
         admin: "none",
         remaining: "",
-        source: ["node-red/node-red packages/node_modules/node-red/settings.js (stored copy 014d0e71: adminAuth commented out)"],
+        source: [
+          "node-red/node-red packages/node_modules/node-red/settings.js (stored copy 014d0e71: adminAuth commented out)",
+        ],
       },
     },
     user: "owner",
@@ -161,7 +169,9 @@ export const homeApps: readonly AppDefinition[] = [
         user: MQTT_USER,
         how: "a password file hashed from the secret at every start (MOSQUITTO_START)",
         remaining: "",
-        source: ["eclipse/mosquitto man/mosquitto.conf.5.xml@v2.0.20 (nearest stored tag: allow_anonymous, password_file)"],
+        source: [
+          "eclipse/mosquitto man/mosquitto.conf.5.xml@v2.0.20 (nearest stored tag: allow_anonymous, password_file)",
+        ],
       },
     },
     user: "owner",

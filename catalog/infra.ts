@@ -139,7 +139,9 @@ export const infraApps: readonly AppDefinition[] = [
       firstRun: {
         admin: "none",
         remaining: "",
-        source: ["amir20/dozzle internal/support/cli/args.go@v8.14.12 (DOZZLE_AUTH_PROVIDER default none)"],
+        source: [
+          "amir20/dozzle internal/support/cli/args.go@v8.14.12 (DOZZLE_AUTH_PROVIDER default none)",
+        ],
       },
     },
     placement: "edge",
@@ -274,7 +276,9 @@ export const infraApps: readonly AppDefinition[] = [
     },
     networks: ["proxy"],
     tmpfs: { "/tmp": 256 },
-    secrets: [{ name: "adminPassword", length: 32, alphanumeric: true, digestFile: true, exported: true }],
+    secrets: [
+      { name: "adminPassword", length: 32, alphanumeric: true, digestFile: true, exported: true },
+    ],
     memoryMb: 512,
   },
 ];

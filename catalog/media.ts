@@ -1,5 +1,11 @@
 import type { HomelabSpec } from "../config/spec";
-import { ADMIN_PASSWORD_ENV, ADMIN_USER, adminPassword, postFromShell, setupHealth } from "./firstRun";
+import {
+  ADMIN_PASSWORD_ENV,
+  ADMIN_USER,
+  adminPassword,
+  postFromShell,
+  setupHealth,
+} from "./firstRun";
 import type { AppDefinition, HealthDefinition, RouteDefinition, SecretDefinition } from "./types";
 
 /**

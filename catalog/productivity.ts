@@ -40,6 +40,7 @@ export const BOOKSTACK_ADMIN_HOOK = "/custom-cont-init.d/50-homelab-admin";
 export const BOOKSTACK_ADMIN_SCRIPT = [
   "#!/bin/sh",
   "cd /app/www || exit 1",
+  "# shellcheck disable=SC2016 # PHP in single quotes: its $ are PHP's",
   `exec s6-setuidgid abc php -r '
 require "vendor/autoload.php";
 $app = require "bootstrap/app.php";
@@ -193,7 +194,8 @@ export const productivityApps: readonly AppDefinition[] = [
     },
     managedEnv: {
       prefixes: ["DISABLE_SIGNUPS"],
-      reason: "sign-ups close whenever KaraKeep is reachable without SSO (homelab:apps.karakeep.auth)",
+      reason:
+        "sign-ups close whenever KaraKeep is reachable without SSO (homelab:apps.karakeep.auth)",
     },
     route: {
       port: 3000,
@@ -398,7 +400,8 @@ export const productivityApps: readonly AppDefinition[] = [
         secret: "adminToken",
         how: "ADMIN_TOKEN guards /admin",
         signUps: { env: "SIGNUPS_ALLOWED", closed: "false" },
-        remaining: "invite yourself from /admin (token vaultwarden.adminToken) and create the vault",
+        remaining:
+          "invite yourself from /admin (token vaultwarden.adminToken) and create the vault",
         source: ["dani-garcia/vaultwarden .env.template@1.34.1 (SIGNUPS_ALLOWED, ADMIN_TOKEN)"],
       },
     },

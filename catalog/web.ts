@@ -26,7 +26,9 @@ export const webApps: readonly AppDefinition[] = [
       firstRun: {
         admin: "none",
         remaining: "",
-        source: ["gethomepage/homepage docs/installation/index.md@v1.12.3 (no login; HOMEPAGE_ALLOWED_HOSTS)"],
+        source: [
+          "gethomepage/homepage docs/installation/index.md@v1.12.3 (no login; HOMEPAGE_ALLOWED_HOSTS)",
+        ],
       },
     },
     placement: "edge",
