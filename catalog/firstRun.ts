@@ -6,9 +6,12 @@ import type { AppDefinition, HealthDefinition, SecretDefinition } from "./types"
  * API their own first-run page calls (Jellyfin's wizard, Home Assistant's onboarding, Immich's
  * admin sign-up, WordPress' installer). The health check does it: it is healthy only once
  * the app answers and has its admin, and creates the admin from the generated secret when it
- * is missing. So the admin exists within one check interval of the app answering, Traefik
- * routes a container on its host only once it is healthy (its Docker provider skips starting
- * and unhealthy containers), and an installation whose owner already set it up is left alone.
+ * is missing, so the admin exists within one check interval (15 s) of the app answering. On
+ * the edge host Traefik routes a container only once it is healthy (its Docker provider skips
+ * starting and unhealthy ones: traefik/traefik pkg/provider/docker/config.go@v3.5.3,
+ * keepContainer), so the proxy never serves the setup page there; an app on another host is
+ * routed by a file, and its setup is reachable for at most that interval. An installation
+ * whose owner already set it up is left alone.
  *
  * The password reaches the request body through the shell's `printf` builtin and curl's
  * stdin (`--data-binary @-`), never a command line; responses go to /dev/null, so nothing of
@@ -70,6 +73,6 @@ export function postFromShell(
 export function signUpEnv(def: AppDefinition, auth: AuthPolicy): string[] {
   const signUps = def.contract?.firstRun?.signUps;
   if (signUps?.behindSso === undefined) return [];
-  const public_ = auth === "bypass" || (def.route?.bypassPaths ?? []).length > 0;
-  return [`${signUps.env}=${public_ ? signUps.closed : signUps.behindSso}`];
+  const reachable = auth === "bypass" || (def.route?.bypassPaths ?? []).length > 0;
+  return [`${signUps.env}=${reachable ? signUps.closed : signUps.behindSso}`];
 }

@@ -19,7 +19,8 @@ export interface RouteDefinition {
   lanOnly?: boolean;
   /**
    * The app has a login of its own that the program seeds (a generated admin password or
-   * token), so `auth: bypass` leaves it protected. Apps whose default is `bypass` have one too.
+   * token: its contract's `firstRun` is `seeded`), so `auth: bypass` leaves it protected.
+   * Apps whose default is `bypass` have one too.
    */
   ownLogin?: boolean;
   /** Takes large uploads: DNS-only, since Cloudflare's proxy caps request bodies at 100 MB. */
