@@ -7,6 +7,14 @@ import {
   secret,
   wgetHealth,
 } from "./shared";
+import {
+  ADMIN_EMAIL_ENV,
+  ADMIN_PASSWORD_ENV,
+  ADMIN_USER,
+  adminPassword,
+  postFromShell,
+  setupHealth,
+} from "./firstRun";
 import type { AppDefinition } from "./types";
 
 /**
@@ -55,6 +63,26 @@ const NEXTCLOUD_RUNTIME_ENV = {
   REDIS_HOST: "nextcloud-redis",
 } as const;
 
+const IMMICH = "http://127.0.0.1:2283";
+
+/**
+ * Immich's admin sign-up: POST /api/auth/admin-sign-up answers anyone until an admin exists
+ * (then "The server already has an admin"), and /api/server/config says `isInitialized`
+ * once one does. Run by the health check (catalog/firstRun); login is the e-mail address.
+ */
+export const IMMICH_HEALTH = setupHealth(
+  {
+    ready: "immich-healthcheck",
+    done: `curl -fsS ${IMMICH}/api/server/config | grep -q '"isInitialized":true'`,
+    create: postFromShell(
+      `${IMMICH}/api/auth/admin-sign-up`,
+      '{"email":"%s","password":"%s","name":"Admin"}',
+      [`"$${ADMIN_EMAIL_ENV}"`, `"$${ADMIN_PASSWORD_ENV}"`],
+    ),
+  },
+  120,
+);
+
 export const cloudApps: readonly AppDefinition[] = [
   {
     name: "nextcloud",
@@ -77,6 +105,16 @@ export const cloudApps: readonly AppDefinition[] = [
       source: [
         "nextcloud/docker 33/apache/Dockerfile and entrypoint.sh (library/nextcloud@37079fb3)",
       ],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: "admin",
+        how: "NEXTCLOUD_ADMIN_USER/PASSWORD with the database env: the entrypoint installs on the first start",
+        remaining: "",
+        source: [
+          "nextcloud/docker 33/apache/entrypoint.sh@4de1eed6 (occ maintenance:install when the admin and database env are set)",
+        ],
+      },
     },
     placement: "data",
     // Sync clients and WebDAV cannot pass a login page; Nextcloud has its own login and 2FA.
@@ -148,6 +186,17 @@ export const cloudApps: readonly AppDefinition[] = [
     contract: {
       user: "100:101",
       source: ["CollaboraOnline/online docker/from-packages/Dockerfile@ab6dc9e0 (USER 100)"],
+      // No accounts: the admin console's login comes from env `username`/`password`.
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: "admin",
+        how: "env username/password, written into coolwsd.xml at start",
+        remaining: "",
+        source: [
+          "CollaboraOnline/online docker/from-packages/scripts/start-collabora-online.sh@2a576747 (stored version)",
+        ],
+      },
     },
     placement: "data",
     // Documents open in an iframe with WOPI tokens; an SSO redirect would break the editor.
@@ -181,7 +230,22 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Immich: photo and video library with phone backup",
     image: { repository: "ghcr.io/immich-app/immich-server", tag: IMMICH_VERSION },
-    contract: { user: "0:0", source: ["immich-app/base-images server/Dockerfile@202510071103"] },
+    contract: {
+      user: "0:0",
+      source: ["immich-app/base-images server/Dockerfile@202510071103"],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: "admin@<photos host>",
+        how: "the admin sign-up API, called by the health check (IMMICH_HEALTH)",
+        remaining: "",
+        source: [
+          "immich-app/immich server/src/services/auth.service.ts (stored copy: adminSignUp refuses once an admin exists)",
+          "immich-app/immich server/src/services/server.service.ts (stored copy: isInitialized = hasAdmin)",
+          "immich-app/immich server/bin/immich-healthcheck@3f7ae4df (stored)",
+        ],
+      },
+    },
     user: "owner",
     // Phone apps upload with their own tokens; Immich has its own login.
     route: {
@@ -191,12 +255,14 @@ export const cloudApps: readonly AppDefinition[] = [
       auth: "bypass",
       dashboard: { group: "Cloud", icon: "immich.png", description: "Photos and videos" },
     },
-    health: { test: ["CMD", "immich-healthcheck"], startPeriodSeconds: 120 },
+    health: IMMICH_HEALTH,
+    secrets: [adminPassword()],
     data: "photos",
     gpu: "transcode",
     networks: ["internal", "proxy"],
     env: {
       IMMICH_MEDIA_LOCATION: "/data/media/photos",
+      [ADMIN_EMAIL_ENV]: "admin@{{host}}",
       DB_HOSTNAME: "immich-postgres",
       DB_USERNAME: "immich",
       DB_DATABASE_NAME: "immich",
@@ -283,7 +349,26 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Navidrome: music streaming from the shared library (Subsonic API)",
     image: { repository: "deluan/navidrome", tag: "0.58.0" },
-    contract: { user: "0:0", source: ["navidrome/navidrome Dockerfile@v0.58.0"] },
+    contract: {
+      user: "0:0",
+      source: ["navidrome/navidrome Dockerfile@v0.58.0"],
+      // Until a user exists the web UI's first visitor creates the admin (/auth/createAdmin);
+      // ND_DEVAUTOCREATEADMINPASSWORD creates `admin` during the initial setup instead. The
+      // image logs that password once, in a warning, when it does.
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: ADMIN_USER,
+        how: "ND_DEVAUTOCREATEADMINPASSWORD (created once, in the initial setup of an empty database)",
+        remaining:
+          "the first start writes the password to Navidrome's log (a warning): change it in the UI if logs are shared",
+        source: [
+          "navidrome/navidrome server/initial_setup.go@v0.58.0 (createInitialAdminUser)",
+          "navidrome/navidrome server/auth.go@v0.58.0 (createAdmin only while no user exists)",
+          "navidrome/navidrome conf/configuration.go@v0.58.0 (DevAutoCreateAdminPassword)",
+        ],
+      },
+    },
     user: "owner",
     // Subsonic clients authenticate with Navidrome's own accounts.
     route: {
@@ -305,6 +390,7 @@ export const cloudApps: readonly AppDefinition[] = [
       ND_PROMETHEUS_ENABLED: "true",
       ND_BASEURL: "",
     },
+    secrets: [adminPassword("ND_DEVAUTOCREATEADMINPASSWORD")],
     metrics: { port: 4533, path: "/metrics" },
     dump: { kind: "sqlite", database: "/navidrome/navidrome.db" },
     memoryMb: 512,

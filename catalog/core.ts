@@ -64,6 +64,12 @@ export const coreApps: readonly AppDefinition[] = [
     contract: {
       user: "0:0",
       source: ["traefik/traefik-library-image v3.5/alpine/Dockerfile@v3.5.3"],
+      // The dashboard has no login of its own: the two-factor route is its only gate.
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: ["traefik/traefik docs/content/operations/dashboard.md@v3.5.3 (no built-in auth)"],
+      },
     },
     placement: "edge",
     egress: true,
@@ -121,6 +127,12 @@ export const coreApps: readonly AppDefinition[] = [
         "caddyserver/caddy-docker 2.11/alpine/Dockerfile@03d78cdcd835a384ab5567ea2a5ffa022ce3ec3b",
         "caddyserver/caddy-docker 2.11/builder/Dockerfile@03d78cdcd835a384ab5567ea2a5ffa022ce3ec3b",
       ],
+      // No accounts; its admin API is switched off in the generated Caddyfile (`admin off`).
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: ["caddyserver/caddy caddyconfig/httpcaddyfile/options.go@v2.11.2 (admin off)"],
+      },
     },
     placement: "edge",
     enabledWhen: "caddy",
@@ -163,6 +175,19 @@ export const coreApps: readonly AppDefinition[] = [
     contract: {
       user: "0:0",
       source: ["authelia/authelia Dockerfile@v4.39.13", "authelia/authelia entrypoint.sh@v4.39.13"],
+      // No setup page and no sign-up: users come from the users file, where the program
+      // writes one admin from this secret's digest unless homelab:ssoUsers is set.
+      firstRun: {
+        admin: "seeded",
+        secret: "admin_password",
+        user: "admin",
+        how: "the users file, written from the secret's bcrypt digest (never the password itself)",
+        remaining: "register TOTP or a security key at the first two-factor app",
+        source: [
+          "authelia/authelia internal/commands/crypto_hash.go@v4.39.13 (hash generation)",
+          "authelia/authelia docs/content/reference/guides/passwords.md@v4.39.13 (file backend users)",
+        ],
+      },
     },
     placement: "edge",
     enabledWhen: "sso",
@@ -241,7 +266,15 @@ export const coreApps: readonly AppDefinition[] = [
     profile: "core",
     description: "Echo service that proves routing, TLS and SSO end to end",
     image: { repository: "traefik/whoami", tag: "v1.11.0" },
-    contract: { user: "0:0", source: ["traefik/whoami Dockerfile@v1.11.0"] },
+    contract: {
+      user: "0:0",
+      source: ["traefik/whoami Dockerfile@v1.11.0"],
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: ["traefik/whoami app.go@v1.11.0 (echoes requests, no accounts)"],
+      },
+    },
     route: { port: 8080, auth: "one_factor" },
     health: { none: "scratch image without a shell or HTTP client" },
     command: ["--port", "8080"],

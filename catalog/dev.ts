@@ -12,6 +12,16 @@ export const devApps: readonly AppDefinition[] = [
     contract: {
       user: "1000:100",
       source: ["jupyter/docker-stacks images/docker-stacks-foundation/Dockerfile@45abbce0"],
+      // No accounts: the server's token is the login.
+      firstRun: {
+        admin: "seeded",
+        secret: "token",
+        how: "JUPYTER_TOKEN",
+        remaining: "",
+        source: [
+          "jupyter/docker-stacks docs/using/common.md@45abbce0 (token authentication by default)",
+        ],
+      },
     },
     placement: "gpu",
     gpu: "compute",
@@ -38,7 +48,17 @@ export const devApps: readonly AppDefinition[] = [
     profile: "dev",
     description: "MLflow experiment tracking and model registry",
     image: { repository: "ghcr.io/mlflow/mlflow", tag: "v2.22.0" },
-    contract: { user: "0:0", source: ["mlflow/mlflow docker/Dockerfile@e52d70d6"] },
+    contract: {
+      user: "0:0",
+      source: ["mlflow/mlflow docker/Dockerfile@e52d70d6"],
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: [
+          "mlflow/mlflow docker/Dockerfile@e52d70d6 (plain `mlflow server`: a login only with --app-name basic-auth)",
+        ],
+      },
+    },
     user: "owner",
     // The image has no PostgreSQL driver: runs and the registry live in SQLite on the
     // config tier, artifacts next to it, both served by the tracking server.

@@ -1,3 +1,4 @@
+import { secret } from "./shared";
 import type { AppDefinition } from "./types";
 
 /**
@@ -20,6 +21,16 @@ export const gameApps: readonly AppDefinition[] = [
       source: [
         "docker-library/official-images library/teamspeak (3.13 Dockerfile and entrypoint.sh)",
       ],
+      // The first start prints a ServerAdmin privilege key to the log; whoever redeems it in
+      // a client becomes the server's admin. The query port it could be reached by is closed.
+      firstRun: {
+        admin: "printed",
+        remaining:
+          "redeem the ServerAdmin privilege key from docker logs teamspeak (first start) in your client",
+        source: [
+          "TeamSpeak-Systems/teamspeak-linux-docker-images alpine/entrypoint.sh@e17fc2b (stored: no admin from env but the query password)",
+        ],
+      },
     },
     user: "owner",
     env: { TS3SERVER_LICENSE: "accept" },
@@ -52,7 +63,23 @@ export const gameApps: readonly AppDefinition[] = [
     profile: "games",
     description: "Counter-Strike 2 dedicated server (SteamCMD keeps the game files current)",
     image: { repository: "joedwards32/cs2", tag: "3.0.0" },
-    contract: { user: "1000:1000", source: ["joedwards32/CS2 bookworm/Dockerfile@v3.0.0"] },
+    contract: {
+      user: "1000:1000",
+      source: ["joedwards32/CS2 bookworm/Dockerfile@v3.0.0"],
+      // The image's RCON password is `changeme` unless CS2_RCONPW is set, and RCON shares the
+      // published game port (TCP). The entrypoint passes it to the server on its command line
+      // (`+rcon_password`), where users of the host can read it; it cannot be given otherwise.
+      firstRun: {
+        admin: "seeded",
+        secret: "rconPassword",
+        how: "CS2_RCONPW, written into server.cfg and passed as +rcon_password",
+        remaining: "",
+        source: [
+          "joedwards32/CS2 bookworm/Dockerfile@v3.0.0 (CS2_RCONPW=changeme)",
+          "joedwards32/CS2 bookworm/etc/entry.sh@v3.0.0 (server.cfg and +rcon_password)",
+        ],
+      },
+    },
     // The image's steam user is uid 1000; the owner's uid owns the game directory.
     user: "owner",
     env: {
@@ -61,6 +88,7 @@ export const gameApps: readonly AppDefinition[] = [
       TV_PORT: String(cs2Ports.tv),
       CS2_LAN: "0",
     },
+    secrets: [secret("rconPassword", "CS2_RCONPW", 32, true)],
     ports: [
       {
         container: cs2Ports.game,

@@ -1,4 +1,11 @@
-import { ROOT_DROP_CAPS, curlHealth } from "./shared";
+import {
+  ADMIN_PASSWORD_ENV,
+  ADMIN_USER,
+  adminPassword,
+  postFromShell,
+  setupHealth,
+} from "./firstRun";
+import { ROOT_DROP_CAPS } from "./shared";
 import type { AppDefinition } from "./types";
 
 /**
@@ -54,6 +61,27 @@ const MOSQUITTO_START = [
   `exec mosquitto -c ${MOSQUITTO_CONF_PATH}`,
 ].join(" && ");
 
+const HASS = "http://127.0.0.1:8123";
+
+/**
+ * Home Assistant's onboarding: POST /api/onboarding/users answers anyone until the user step
+ * is done (then 403) and creates the owner, an administrator; /api/onboarding lists the steps
+ * (and is gone once every step is done). Run by the health check (catalog/firstRun). The
+ * owner's remaining steps (location, analytics) then ask for a login.
+ */
+export const HOME_ASSISTANT_HEALTH = setupHealth(
+  {
+    ready: `curl -fsS -o /dev/null ${HASS}/manifest.json`,
+    done: `! curl -fsS ${HASS}/api/onboarding | grep -q '"step":"user","done":false'`,
+    create: postFromShell(
+      `${HASS}/api/onboarding/users`,
+      `{"client_id":"${HASS}/","name":"Admin","username":"${ADMIN_USER}","password":"%s","language":"en"}`,
+      [`"$${ADMIN_PASSWORD_ENV}"`],
+    ),
+  },
+  120,
+);
+
 export const homeApps: readonly AppDefinition[] = [
   {
     name: "homeassistant",
@@ -69,6 +97,17 @@ export const homeApps: readonly AppDefinition[] = [
         "home-assistant/core homeassistant/config.py (DEFAULT_CONFIG, async_ensure_config_exists; stored version)",
         "just-containers/s6-overlay etc/s6-rc/scripts/cont-init and sources/legacy-cont-init@2b5298d2",
       ],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: ADMIN_USER,
+        how: "the onboarding API's user step, called by the health check (HOME_ASSISTANT_HEALTH)",
+        remaining: "log in and finish onboarding: home location, units, analytics",
+        source: [
+          "home-assistant/core homeassistant/components/onboarding/views.py (stored copy 003f9aa2, not the pinned tag: UserOnboardingView)",
+          "home-assistant/docker-base alpine/Dockerfile@0e5d2a9a (stored: curl in the base image)",
+        ],
+      },
     },
     placement: "data",
     // The phone app and voice satellites use Home Assistant's own tokens and MFA.
@@ -81,7 +120,8 @@ export const homeApps: readonly AppDefinition[] = [
         description: "Devices and automations",
       },
     },
-    health: curlHealth("http://localhost:8123/manifest.json", 120),
+    health: HOME_ASSISTANT_HEALTH,
+    secrets: [adminPassword()],
     volumes: [{ class: "config", target: "/config" }],
     dump: { kind: "sqlite", database: "/config/home-assistant_v2.db" },
     capAdd: ROOT_DROP_CAPS,
@@ -105,6 +145,14 @@ export const homeApps: readonly AppDefinition[] = [
     contract: {
       user: "1000:0",
       source: ["node-red/node-red-docker .docker/Dockerfile.alpine@v4.0.9"],
+      // The editor has no login unless adminAuth is set in settings.js, which ships it off.
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: [
+          "node-red/node-red packages/node_modules/node-red/settings.js (stored copy 014d0e71: adminAuth commented out)",
+        ],
+      },
     },
     user: "owner",
     // The editor runs arbitrary code and has no login of its own by default.
@@ -131,6 +179,17 @@ export const homeApps: readonly AppDefinition[] = [
       source: [
         "eclipse/mosquitto docker/2.0-openssl/Dockerfile and docker-entrypoint.sh (library/eclipse-mosquitto)",
       ],
+      // No anonymous access: the one MQTT user's password file is rebuilt from the secret.
+      firstRun: {
+        admin: "seeded",
+        secret: "password",
+        user: MQTT_USER,
+        how: "a password file hashed from the secret at every start (MOSQUITTO_START)",
+        remaining: "",
+        source: [
+          "eclipse/mosquitto man/mosquitto.conf.5.xml@v2.0.20 (nearest stored tag: allow_anonymous, password_file)",
+        ],
+      },
     },
     user: "owner",
     command: ["sh", "-c", MOSQUITTO_START],

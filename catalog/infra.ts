@@ -16,6 +16,23 @@ export const PIHOLE_WEB_PORT = 8089;
 export const SOCKET_PROXY_URL = "tcp://socket-proxy:2375";
 export const SABLIER_PORT = 10000;
 
+/**
+ * Backrest serves everything without a login until its config has users, and the first
+ * visitor would set them. Before its first start this writes a config holding only the
+ * generated admin: `passwordBcrypt` is the base64 of a bcrypt hash (the secret's digest
+ * file, so the password itself is never written), `version` the config format of this
+ * release (6 migrations), and the instance ID is left for the owner's first login. An
+ * existing config is never touched.
+ */
+export const BACKREST_CONFIG_PATH = "/config/config.json";
+export const BACKREST_START = [
+  `if [ ! -e ${BACKREST_CONFIG_PATH} ]; then`,
+  "  umask 077",
+  `  printf '{"version":6,"auth":{"users":[{"name":"admin","passwordBcrypt":"%s"}]}}\n' "$(base64 -w 0 /run/secrets/adminPassword.bcrypt)" > ${BACKREST_CONFIG_PATH}`,
+  "fi",
+  "exec /docker-entrypoint /backrest",
+].join("\n");
+
 export const infraApps: readonly AppDefinition[] = [
   {
     name: "pihole",
@@ -30,6 +47,15 @@ export const infraApps: readonly AppDefinition[] = [
         "pi-hole/docker-pi-hole src/Dockerfile@2025.11.1",
         "pi-hole/docker-pi-hole src/start.sh@2025.11.1",
       ],
+      // No accounts: one web/API password, from FTLCONF_webserver_api_password when set
+      // (otherwise a random one printed to the log).
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        how: "FTLCONF_webserver_api_password",
+        remaining: "",
+        source: ["pi-hole/docker-pi-hole src/bash_functions.sh@2025.11.1 (setup_web_password)"],
+      },
     },
     placement: "edge",
     route: {
@@ -96,7 +122,17 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Dozzle: live container logs of the edge host",
     image: { repository: "amir20/dozzle", tag: "v8.14.12" },
-    contract: { user: "0:0", source: ["amir20/dozzle Dockerfile@v8.14.12"] },
+    contract: {
+      user: "0:0",
+      source: ["amir20/dozzle Dockerfile@v8.14.12"],
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: [
+          "amir20/dozzle internal/support/cli/args.go@v8.14.12 (DOZZLE_AUTH_PROVIDER default none)",
+        ],
+      },
+    },
     placement: "edge",
     user: "owner",
     route: {
@@ -116,7 +152,15 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description: "Glances: CPU, memory, disks, sensors and containers of the edge host",
     image: { repository: "nicolargo/glances", tag: "4.4.1" },
-    contract: { user: "0:0", source: ["nicolargo/glances docker-files/alpine.Dockerfile@v4.4.1"] },
+    contract: {
+      user: "0:0",
+      source: ["nicolargo/glances docker-files/alpine.Dockerfile@v4.4.1"],
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: ["nicolargo/glances glances/main.py@v4.4.1 (no login without --password)"],
+      },
+    },
     placement: "edge",
     route: {
       port: 61208,
@@ -178,7 +222,25 @@ export const infraApps: readonly AppDefinition[] = [
     description:
       "Backrest: a restic web UI; add a repository and its password in it to browse and restore (the backup job's local repository is not mounted into it)",
     image: { repository: "ghcr.io/garethgeorge/backrest", tag: "v1.14.1" },
-    contract: { user: "0:0", source: ["garethgeorge/backrest Dockerfile.alpine@v1.14.1"] },
+    contract: {
+      user: "0:0",
+      source: ["garethgeorge/backrest Dockerfile.alpine@v1.14.1"],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: "admin",
+        how: "a config.json with the admin's bcrypt digest, written before the first start (BACKREST_START)",
+        remaining: "set the instance ID it asks for at the first login; add the repositories",
+        source: [
+          "garethgeorge/backrest internal/auth/auth.go@v1.14.1 (passwordBcrypt is base64 of a bcrypt hash)",
+          "garethgeorge/backrest proto/v1/config.proto@v1.14.1 (auth.users name, passwordBcrypt)",
+          "garethgeorge/backrest internal/config/migrations/migrations.go@v1.14.1 (CurrentVersion 6)",
+          "garethgeorge/backrest internal/config/validate.go@v1.14.1 (empty instance ID only warns)",
+        ],
+      },
+    },
+    // tini as in the image, then the seeding step before the image's own entrypoint.
+    entrypoint: ["/sbin/tini", "--", "/bin/sh", "-c", BACKREST_START],
     // Next to the local repositories (the backups class, HDD by default).
     placement: "data",
     route: {
@@ -205,6 +267,9 @@ export const infraApps: readonly AppDefinition[] = [
     },
     networks: ["proxy"],
     tmpfs: { "/tmp": 256 },
+    secrets: [
+      { name: "adminPassword", length: 32, alphanumeric: true, digestFile: true, exported: true },
+    ],
     memoryMb: 512,
   },
 ];

@@ -1,4 +1,11 @@
 import type { HomelabSpec } from "../config/spec";
+import {
+  ADMIN_PASSWORD_ENV,
+  ADMIN_USER,
+  adminPassword,
+  postFromShell,
+  setupHealth,
+} from "./firstRun";
 import type { AppDefinition, HealthDefinition, RouteDefinition, SecretDefinition } from "./types";
 
 /**
@@ -89,6 +96,16 @@ function servarr(
       user: "0:0",
       dropsTo: "owner",
       source: [`linuxserver/docker-${name} Dockerfile and root/etc/s6-overlay/s6-rc.d@${tag}`],
+      // The first visit asks for an authentication method and a login (the Servarr apps
+      // share this modal); no env sets the login, so the two-factor route keeps it for you.
+      firstRun: {
+        admin: "sso-until-configured",
+        remaining:
+          "the first visit asks for a login: choose Forms and set one; then root folders and the download client",
+        source: [
+          "Sonarr/Sonarr frontend/src/FirstRun/AuthenticationRequiredModalContent.tsx@v4.0.19.2979 (nearest stored tag, shared by the Servarr apps)",
+        ],
+      },
     },
     puid: true,
     route: adminRoute(port, description, `${name}.png`),
@@ -103,6 +120,30 @@ function servarr(
   };
 }
 
+const JELLYFIN = "http://127.0.0.1:8096";
+
+/**
+ * Jellyfin's startup wizard, as its web client drives it: while the wizard is incomplete the
+ * `/Startup` endpoints (and the library, configuration and file-browser APIs) answer
+ * anonymous callers, and the media API bypass would hand them to the internet. GET
+ * `/Startup/User` creates the first user, POST renames it and sets its password, POST
+ * `/Startup/Complete` closes the wizard; `/System/Info/Public` tells whether it is closed.
+ */
+export const JELLYFIN_HEALTH = setupHealth(
+  {
+    ready: `curl -fsS -o /dev/null ${JELLYFIN}/health`,
+    done: `curl -fsS ${JELLYFIN}/System/Info/Public | grep -q '"StartupWizardCompleted":true'`,
+    create: [
+      `curl -fsS -o /dev/null ${JELLYFIN}/Startup/User`,
+      postFromShell(`${JELLYFIN}/Startup/User`, `{"Name":"${ADMIN_USER}","Password":"%s"}`, [
+        `"$${ADMIN_PASSWORD_ENV}"`,
+      ]),
+      `curl -fsS -o /dev/null -X POST ${JELLYFIN}/Startup/Complete`,
+    ].join(" && "),
+  },
+  120,
+);
+
 export const mediaApps: readonly AppDefinition[] = [
   {
     name: "jellyfin",
@@ -113,16 +154,31 @@ export const mediaApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "owner",
       source: ["linuxserver/docker-jellyfin Dockerfile and root/etc/s6-overlay/s6-rc.d (10.11.11)"],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: ADMIN_USER,
+        how: "the startup wizard's own API, called by the health check (JELLYFIN_HEALTH)",
+        remaining:
+          "add the libraries (/data/media/...) and choose hardware transcoding in the dashboard",
+        source: [
+          "jellyfin/jellyfin Jellyfin.Api/Controllers/StartupController.cs@v10.11.11",
+          "jellyfin/jellyfin Jellyfin.Api/Auth/FirstTimeSetupPolicy/FirstTimeSetupHandler.cs@v10.11.11",
+          "jellyfin/jellyfin MediaBrowser.Model/System/PublicSystemInfo.cs@v10.11.11",
+        ],
+      },
     },
     puid: true,
     route: {
       port: 8096,
       auth: "one_factor",
+      ownLogin: true,
       streaming: true,
       bypassPaths: MEDIA_API_BYPASS,
       dashboard: { group: "Media", icon: "jellyfin.png", description: "Films, series and music" },
     },
-    health: curlHealth("http://localhost:8096/health", 120),
+    health: JELLYFIN_HEALTH,
+    secrets: [adminPassword()],
     // Jellyfin's default transcode path is <cache>/transcodes and linuxserver sets the
     // cache to /config/cache, so this mount needs no setting in the dashboard.
     volumes: [
@@ -145,9 +201,22 @@ export const mediaApps: readonly AppDefinition[] = [
       source: [
         "linuxserver/docker-plex Dockerfile and root/etc/s6-overlay/s6-rc.d (1.43.2.10687-563d026ea-ls312)",
       ],
+      // An unclaimed server can be claimed "from the same network subnet", and through the
+      // proxy every caller arrives from the proxy's private address on the bypassed API
+      // paths: so Plex only runs with a claim token, exchanged at its first start.
+      firstRun: {
+        admin: "claim-token",
+        how: "PLEX_CLAIM from homelab:plexClaim (init-plex-claim exchanges it at the first start)",
+        remaining:
+          "get a claim token at plex.tv/claim (valid 4 minutes) right before the first pulumi up; then libraries, the transcoder directory /transcode and the custom server URL",
+        source: [
+          "linuxserver/docker-plex root/etc/s6-overlay/s6-rc.d/init-plex-claim/run@1.43.2.10687-563d026ea-ls312",
+        ],
+      },
     },
     puid: true,
     defaultEnabled: false,
+    requires: ["homelab:plexClaim"],
     route: {
       port: 32400,
       auth: "one_factor",
@@ -183,6 +252,15 @@ export const mediaApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "owner",
       source: ["linuxserver/docker-bazarr Dockerfile@v1.5.6-ls349"],
+      // Authentication is off until set in Settings → General: the two-factor route is its login.
+      firstRun: {
+        admin: "none",
+        remaining:
+          "connect Sonarr and Radarr with their keys from generatedSecrets; choose languages and providers",
+        source: [
+          "morpheus65535/bazarr bazarr/app/config.py@v1.5.3-beta.2 (nearest stored tag: auth.type defaults to None)",
+        ],
+      },
     },
     puid: true,
     route: adminRoute(6767, "Subtitles for the library", "bazarr.png"),
@@ -203,14 +281,25 @@ export const mediaApps: readonly AppDefinition[] = [
     contract: {
       user: "1000:1000",
       source: ["seerr-team/seerr Dockerfile@v3.1.0 (nearest tag stored)"],
+      // The first sign-in with any Plex account, or with a Jellyfin server the caller names,
+      // becomes the admin while no user exists; no env seeds one. So no path bypasses SSO
+      // until the owner has signed in; then auth `bypass` may open it to phone apps.
+      firstRun: {
+        admin: "sso-until-configured",
+        ownLoginOnceConfigured: true,
+        remaining:
+          "sign in with Jellyfin (http://jellyfin:8096) or Plex, add Sonarr and Radarr; for phone apps then set homelab:apps.seerr.auth: bypass",
+        source: [
+          "seerr-team/seerr server/routes/auth.ts@v3.1.0 (nearest tag stored: first /auth/plex or /auth/jellyfin creates the admin)",
+          "seerr-team/seerr server/routes/index.ts@v3.1.0 (/auth is outside isAuthenticated)",
+        ],
+      },
     },
     // Rootless image that ignores PUID/PGID: run it as the owner of its config directory.
     user: "owner",
     route: {
       port: 5055,
       auth: "one_factor",
-      // Request apps on phones use the API with Seerr's own session or key.
-      bypassPaths: ["^/api/v1/"],
       dashboard: {
         group: "Media",
         icon: "jellyseerr.png",
@@ -246,6 +335,14 @@ export const mediaApps: readonly AppDefinition[] = [
         "qdm12/gluetun Dockerfile@v3.41.1",
         "qdm12/gluetun internal/healthcheck/handler.go and internal/configuration/settings/health.go@v3.41.1",
       ],
+      // The route is qBittorrent's Web UI: its `admin` login has a temporary password the
+      // image prints to the log at every start until one is set.
+      firstRun: {
+        admin: "printed",
+        remaining:
+          "log in as admin with the password from docker logs qbittorrent and set your own; save path /data/torrents",
+        source: ["linuxserver/docker-qbittorrent readme-vars.yml@5.2.3_v2.0.13-ls469"],
+      },
     },
     // qBittorrent lives in this container's network namespace, so its Web UI is published
     // and routed here: the proxy reaches it at gluetun:8080.
@@ -335,6 +432,14 @@ export const mediaApps: readonly AppDefinition[] = [
         "linuxserver/docker-baseimage-alpine root/etc/s6-overlay/s6-rc.d/init-custom-files/run@3.22 (nearest branch stored; the image is FROM 3.24)",
         "sabnzbd/sabnzbd sabnzbd/interface.py, sabnzbd/cfg.py, sabnzbd/config.py@5.0.1 (nearest tag stored; the image runs 5.0.4)",
       ],
+      // No login until one is set in its settings: the seeded sabnzbd.ini sets none, so the
+      // two-factor route is its gate (and its wizard offers no account step).
+      firstRun: {
+        admin: "none",
+        remaining:
+          "add your Usenet server; set a login in Config > General if the LAN should not reach its port without one",
+        source: ["sabnzbd/sabnzbd sabnzbd/interface.py@5.0.1 (check_login: no username, no login)"],
+      },
     },
     puid: true,
     defaultEnabled: false,

@@ -245,6 +245,18 @@ export const observabilityApps: readonly AppDefinition[] = [
     contract: {
       user: "472:0",
       source: ["grafana/grafana packaging/docker/run.sh and Dockerfile (ARG GF_UID=472, GF_GID=0)"],
+      firstRun: {
+        admin: "seeded",
+        secret: "admin_password",
+        user: "admin",
+        how: "GF_SECURITY_ADMIN_PASSWORD__FILE: the admin created on the first start",
+        signUps: { env: "GF_USERS_ALLOW_SIGN_UP", closed: "false" },
+        remaining: "",
+        source: [
+          "grafana/grafana packaging/docker/run.sh@v12.1.1 (__FILE env vars)",
+          "grafana/grafana conf/defaults.ini@v12.1.1 ([security] admin_user/admin_password, [users] allow_sign_up)",
+        ],
+      },
     },
     placement: "edge",
     colocateWith: "prometheus",
@@ -289,6 +301,12 @@ export const observabilityApps: readonly AppDefinition[] = [
         "louislam/uptime-kuma docker/dockerfile@1.23.16",
         "louislam/uptime-kuma extra/entrypoint.sh@1.23.16",
       ],
+      // The first socket.io `setup` event while no user exists creates the only user.
+      firstRun: {
+        admin: "sso-until-configured",
+        remaining: "create the login on the first visit; then add the monitors",
+        source: ["louislam/uptime-kuma server/server.js@1.23.16 (needSetup and the setup event)"],
+      },
     },
     placement: "edge",
     // The entrypoint chowns /app/data to PUID/PGID and drops to them with setpriv.

@@ -7,6 +7,14 @@ import {
   secret,
   wgetHealth,
 } from "./shared";
+import {
+  ADMIN_EMAIL_ENV,
+  ADMIN_PASSWORD_ENV,
+  ADMIN_USER,
+  adminPassword,
+  postFromShell,
+  setupHealth,
+} from "./firstRun";
 import type { AppDefinition } from "./types";
 
 /**
@@ -19,6 +27,58 @@ export const KARAKEEP_CHROME_PORT = 9222;
 export const GITEA_SSH_PORT = 2222;
 /** Apache listens here instead of 80 (apacheListenFiles). */
 export const WORDPRESS_PORT = 8881;
+
+/** linuxserver images run the scripts here at every start, after the app's own init. */
+export const BOOKSTACK_ADMIN_HOOK = "/custom-cont-init.d/50-homelab-admin";
+
+/**
+ * BookStack's migrations create `admin@admin.com` with the password `password`. Its own
+ * `bookstack:create-admin --initial` replaces that account's e-mail, name and password while
+ * it exists and skips (exit 2) once another admin does, so this runs at every start. Called
+ * in-process through the console kernel: the password comes from the env, not argv.
+ */
+export const BOOKSTACK_ADMIN_SCRIPT = [
+  "#!/bin/sh",
+  "cd /app/www || exit 1",
+  "# shellcheck disable=SC2016 # PHP in single quotes: its $ are PHP's",
+  `exec s6-setuidgid abc php -r '
+require "vendor/autoload.php";
+$app = require "bootstrap/app.php";
+$kernel = $app->make(Illuminate\\Contracts\\Console\\Kernel::class);
+$code = $kernel->call("bookstack:create-admin", [
+    "--initial" => true,
+    "--name" => "Admin",
+    "--email" => getenv("${ADMIN_EMAIL_ENV}"),
+    "--password" => getenv("${ADMIN_PASSWORD_ENV}"),
+]);
+exit($code === 2 ? 0 : $code);'`,
+  "",
+].join("\n");
+
+const WORDPRESS = `http://127.0.0.1:${WORDPRESS_PORT}`;
+/** The blog's host and scheme, so the installer records the public URL, not 127.0.0.1. */
+const SITE_HOST_ENV = "HOMELAB_SITE_HOST";
+const SITE_SCHEME_ENV = "HOMELAB_SITE_SCHEME";
+
+/**
+ * WordPress' installer: /wp-admin/install.php?step=2 installs for anyone until the blog is
+ * installed, then the page says "Already Installed". WordPress guesses its URL from the
+ * request, so the call carries the public host and the forwarded scheme (which
+ * WORDPRESS_CONFIG_EXTRA trusts). Run by the health check (catalog/firstRun).
+ */
+export const WORDPRESS_HEALTH = setupHealth(
+  {
+    ready: `curl -fsS -o /dev/null ${WORDPRESS}/wp-includes/images/blank.gif`,
+    done: `curl -fsS ${WORDPRESS}/wp-admin/install.php | grep -q 'Already Installed'`,
+    create: postFromShell(
+      `${WORDPRESS}/wp-admin/install.php?step=2`,
+      `weblog_title=Blog&user_name=${ADMIN_USER}&admin_password=%s&admin_password2=%s&admin_email=%s&blog_public=1`,
+      [`"$${ADMIN_PASSWORD_ENV}"`, `"$${ADMIN_PASSWORD_ENV}"`, `"$${ADMIN_EMAIL_ENV}"`],
+      [`Host: $${SITE_HOST_ENV}`, `X-Forwarded-Proto: $${SITE_SCHEME_ENV}`],
+    ),
+  },
+  90,
+);
 
 export const productivityApps: readonly AppDefinition[] = [
   {
@@ -39,7 +99,18 @@ export const productivityApps: readonly AppDefinition[] = [
         DB_POSTGRESDB_PASSWORD: "{password}",
       },
     },
-    contract: { user: "1000:1000", source: ["n8n-io/n8n docker/images/n8n/Dockerfile@003abfdc"] },
+    contract: {
+      user: "1000:1000",
+      source: ["n8n-io/n8n docker/images/n8n/Dockerfile@003abfdc"],
+      // /setup creates the owner on the first visit; only webhooks and forms bypass SSO.
+      firstRun: {
+        admin: "sso-until-configured",
+        remaining: "create the owner account on the first visit",
+        source: [
+          "n8n-io/n8n packages/cli/src/controllers/owner.controller.ts (stored copy 03b4ad9c: POST /owner/setup)",
+        ],
+      },
+    },
     user: "owner",
     // The editor runs code: SSO with a second factor. Webhooks and forms are called by
     // other systems and carry their own path secrets.
@@ -82,7 +153,18 @@ export const productivityApps: readonly AppDefinition[] = [
         PGSSLMODE: "disable",
       },
     },
-    contract: { user: "1001:1001", source: ["outline/outline Dockerfile@v0.86.1"] },
+    contract: {
+      user: "1001:1001",
+      source: ["outline/outline Dockerfile@v0.86.1"],
+      // No local accounts: the first sign-in through a provider set in its env creates the
+      // workspace and its admin; without a provider nobody signs in.
+      firstRun: {
+        admin: "sso-until-configured",
+        remaining:
+          "set an auth provider (OIDC, Google, Slack...) in homelab:apps.outline.env, then sign in first",
+        source: ["outline/outline server/commands/accountProvisioner.ts@v0.86.1"],
+      },
+    },
     user: "owner",
     route: {
       port: 3000,
@@ -111,12 +193,35 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "KaraKeep bookmarks and read-it-later with full-text search",
     image: { repository: "ghcr.io/karakeep-app/karakeep", tag: "0.28.0" },
-    contract: { user: "0:0", source: ["karakeep-app/karakeep docker/Dockerfile@v0.28.0"] },
-    // The browser extension and phone app use KaraKeep API keys.
+    contract: {
+      user: "0:0",
+      source: ["karakeep-app/karakeep docker/Dockerfile@v0.28.0"],
+      // The first sign-up becomes the admin, and DISABLE_SIGNUPS also refuses that first one:
+      // no env seeds an account. So KaraKeep stays behind SSO with sign-ups open to SSO
+      // users only; auth `bypass` (for the browser extension and phone app, which call
+      // /api/trpc with API keys) closes them.
+      firstRun: {
+        admin: "sso-until-configured",
+        ownLoginOnceConfigured: true,
+        signUps: { env: "DISABLE_SIGNUPS", closed: "true", behindSso: "false" },
+        remaining:
+          "sign up first (that account is the admin); for the browser extension and phone app then set homelab:apps.karakeep.auth: bypass, which closes sign-ups",
+        source: [
+          "karakeep-app/karakeep packages/trpc/routers/users.ts@v0.28.0 (users.create refused while DISABLE_SIGNUPS)",
+          "karakeep-app/karakeep packages/trpc/models/users.ts@v0.28.0 (the first user is admin)",
+          "karakeep-app/karakeep packages/shared/config.ts@v0.28.0 (DISABLE_SIGNUPS default false)",
+          "karakeep-app/karakeep apps/browser-extension/src/utils/trpc.ts@v0.28.0 (/api/trpc)",
+        ],
+      },
+    },
+    managedEnv: {
+      prefixes: ["DISABLE_SIGNUPS"],
+      reason:
+        "sign-ups close whenever KaraKeep is reachable without SSO (homelab:apps.karakeep.auth)",
+    },
     route: {
       port: 3000,
       auth: "one_factor",
-      bypassPaths: ["^/api/"],
       dashboard: { group: "Productivity", icon: "karakeep.png", description: "Bookmarks" },
     },
     health: nodeHealth("http://127.0.0.1:3000/api/health", 90),
@@ -172,7 +277,22 @@ export const productivityApps: readonly AppDefinition[] = [
         GITEA__database__PASSWD: "{password}",
       },
     },
-    contract: { user: "1000:1000", source: ["go-gitea/gitea Dockerfile.rootless@77b59e10"] },
+    contract: {
+      user: "1000:1000",
+      source: ["go-gitea/gitea Dockerfile.rootless@77b59e10"],
+      // INSTALL_LOCK skips the web installer and DISABLE_REGISTRATION closes sign-ups, so no
+      // admin exists and nobody can become one. Its CLI takes the password only as an
+      // argument, which every user of the host can read, so the program does not run it.
+      firstRun: {
+        admin: "cli",
+        signUps: { env: "GITEA__service__DISABLE_REGISTRATION", closed: "true" },
+        remaining:
+          "create your admin: docker exec -it gitea gitea admin user create --admin --username <you> --email <address> --random-password, then change the password",
+        source: [
+          "go-gitea/gitea cmd/admin_user_create.go (stored copy 01da7274: --password flag only)",
+        ],
+      },
+    },
     user: "owner",
     // Git over HTTPS and the API authenticate with Gitea tokens; the web UI sits behind SSO.
     route: {
@@ -234,18 +354,32 @@ export const productivityApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "owner",
       source: ["linuxserver/docker-bookstack Dockerfile@v26.05.3-ls280"],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: "admin@<docs host>",
+        how: "bookstack:create-admin --initial at every start (BOOKSTACK_ADMIN_SCRIPT)",
+        remaining: "",
+        source: [
+          "BookStackApp/BookStack app/Console/Commands/CreateAdminCommand.php (stored copy 0a0177fa: --initial)",
+          "linuxserver/docker-bookstack root/etc/s6-overlay/s6-rc.d/init-bookstack-config/run@v26.05.3-ls280 (migrations first)",
+          "linuxserver/docker-baseimage-ubuntu root/etc/s6-overlay/s6-rc.d/init-custom-files/run@noble (/custom-cont-init.d)",
+        ],
+      },
     },
     puid: true,
     route: {
       port: 80,
       subdomain: "docs",
       auth: "one_factor",
+      ownLogin: true,
       dashboard: { group: "Productivity", icon: "bookstack.png", description: "Documentation" },
     },
     health: curlHealth("http://localhost/status", 120),
     volumes: [{ class: "config", target: "/config" }],
     networks: ["internal", "proxy"],
-    env: { APP_URL: "{{url}}" },
+    env: { APP_URL: "{{url}}", [ADMIN_EMAIL_ENV]: "admin@{{host}}" },
+    secrets: [adminPassword()],
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 512,
     sleepsWhenIdle: true,
@@ -272,6 +406,16 @@ export const productivityApps: readonly AppDefinition[] = [
       source: [
         "docker-library/wordpress latest/php8.3/apache/Dockerfile and docker-entrypoint.sh (library/wordpress@37079fb3)",
       ],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: ADMIN_USER,
+        how: "the installer's own form, posted by the health check (WORDPRESS_HEALTH)",
+        remaining: "",
+        source: [
+          "WordPress/WordPress wp-admin/install.php (stored copy 001ffe81: step 2 fields, Already Installed)",
+        ],
+      },
     },
     // A blog is read by the public; /wp-admin is guarded by WordPress' own login.
     route: {
@@ -280,11 +424,15 @@ export const productivityApps: readonly AppDefinition[] = [
       auth: "bypass",
       dashboard: { group: "Productivity", icon: "wordpress.png", description: "Blog" },
     },
-    health: curlHealth(`http://localhost:${WORDPRESS_PORT}/wp-includes/images/blank.gif`, 90),
+    health: WORDPRESS_HEALTH,
+    secrets: [adminPassword()],
     // www-data owns the installation: the entrypoint copies the release in as www-data.
     volumes: [{ class: "config", target: "/var/www/html", owner: "image" }],
     networks: ["internal", "proxy"],
     env: {
+      [ADMIN_EMAIL_ENV]: "admin@{{host}}",
+      [SITE_HOST_ENV]: "{{host}}",
+      [SITE_SCHEME_ENV]: "{{scheme}}",
       // TLS ends at Traefik: trust its forwarded scheme so WordPress builds https links.
       WORDPRESS_CONFIG_EXTRA:
         "if (isset($_SERVER['HTTP_X_FORWARDED_PROTO']) && $_SERVER['HTTP_X_FORWARDED_PROTO'] === 'https') { $_SERVER['HTTPS'] = 'on'; }",
@@ -302,7 +450,20 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "Vaultwarden password manager (Bitwarden clients); sign-ups closed",
     image: { repository: "vaultwarden/server", tag: "1.34.1" },
-    contract: { user: "0:0", source: ["dani-garcia/vaultwarden docker/Dockerfile.debian@1.34.1"] },
+    contract: {
+      user: "0:0",
+      source: ["dani-garcia/vaultwarden docker/Dockerfile.debian@1.34.1"],
+      // No admin account: /admin is guarded by ADMIN_TOKEN, and users are invited from it.
+      firstRun: {
+        admin: "seeded",
+        secret: "adminToken",
+        how: "ADMIN_TOKEN guards /admin",
+        signUps: { env: "SIGNUPS_ALLOWED", closed: "false" },
+        remaining:
+          "invite yourself from /admin (token vaultwarden.adminToken) and create the vault",
+        source: ["dani-garcia/vaultwarden .env.template@1.34.1 (SIGNUPS_ALLOWED, ADMIN_TOKEN)"],
+      },
+    },
     user: "owner",
     // Bitwarden clients cannot pass SSO; the vault has its own master password and 2FA.
     route: {

@@ -58,7 +58,21 @@ export const securityApps: readonly AppDefinition[] = [
     profile: "security",
     description: "WireGuard VPN with a web UI: remote access to the LAN and every app",
     image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.3.0" },
-    contract: { user: "0:0", source: ["wg-easy/wg-easy Dockerfile@v15.3.0"] },
+    contract: {
+      user: "0:0",
+      source: ["wg-easy/wg-easy Dockerfile@v15.3.0"],
+      firstRun: {
+        admin: "seeded",
+        secret: "adminPassword",
+        user: "admin",
+        how: "INIT_ENABLED with INIT_USERNAME/PASSWORD/HOST/PORT: the setup runs unattended",
+        remaining: "",
+        source: [
+          "wg-easy/wg-easy src/server/utils/config.ts@v15.3.0 (INIT_*)",
+          "wg-easy/wg-easy src/server/database/sqlite.ts@v15.3.0 (initialSetup)",
+        ],
+      },
+    },
     placement: "edge",
     route: {
       ownLogin: true,

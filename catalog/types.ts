@@ -19,7 +19,8 @@ export interface RouteDefinition {
   lanOnly?: boolean;
   /**
    * The app has a login of its own that the program seeds (a generated admin password or
-   * token), so `auth: bypass` leaves it protected. Apps whose default is `bypass` have one too.
+   * token: its contract's `firstRun` is `seeded`), so `auth: bypass` leaves it protected.
+   * Apps whose default is `bypass` have one too.
    */
   ownLogin?: boolean;
   /** Takes large uploads: DNS-only, since Cloudflare's proxy caps request bodies at 100 MB. */
@@ -261,5 +262,53 @@ export interface ImageContract {
    */
   writes?: readonly string[];
   /** Upstream files these facts were read from: `owner/repo path@tag`. */
+  source: readonly string[];
+  /** How the app's first administrator comes to exist (DESIGN §6: no claimable first run). */
+  firstRun?: FirstRunContract;
+}
+
+/**
+ * The first-run stories an app can have. Only `seeded` may be reachable without SSO before
+ * the owner has done anything:
+ * - `seeded`: the admin (or the app's single credential) is created from a generated secret
+ *   on the first start, and the secret is a secret stack output (`generatedSecrets`);
+ * - `sso-until-configured`: the first visitor creates the admin, so the app stays behind SSO
+ *   and no SSO bypass path reaches its setup until the owner has done it;
+ * - `printed`: the image prints a one-off credential to its own log (read by the owner);
+ * - `claim-token`: the owner's own claim token links the server to their account at start;
+ * - `cli`: nobody can register and no admin exists until the owner runs the image's CLI;
+ * - `none`: no accounts of its own, SSO (or the network) is the only gate.
+ */
+export type FirstRunAdmin =
+  "seeded" | "sso-until-configured" | "printed" | "claim-token" | "cli" | "none";
+
+/** An env switch that closes self-registration, and its closed value. */
+export interface SignUpSwitch {
+  env: string;
+  closed: string;
+  /**
+   * The value while the app is behind SSO, when the image has no way to create the first
+   * account with sign-ups closed; the program closes them whenever the app's auth is `bypass`.
+   */
+  behindSso?: string;
+}
+
+export interface FirstRunContract {
+  admin: FirstRunAdmin;
+  /** `seeded`: the app's exported secret (one of `secrets`) the admin is created from. */
+  secret?: string;
+  /** `seeded`: the login that secret belongs to. */
+  user?: string;
+  /** `seeded`: how the image takes it (env it reads, file, its CLI, its setup API). */
+  how?: string;
+  signUps?: SignUpSwitch;
+  /**
+   * `sso-until-configured` apps with a login of their own: once the owner has created the
+   * admin, `homelab:apps.<name>.auth: bypass` may open them to native clients.
+   */
+  ownLoginOnceConfigured?: boolean;
+  /** What still needs a click after the first `pulumi up` (docs/apps.md); empty when nothing. */
+  remaining: string;
+  /** Upstream files the first-run facts were read from: `owner/repo path@tag`. */
   source: readonly string[];
 }

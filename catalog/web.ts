@@ -23,6 +23,13 @@ export const webApps: readonly AppDefinition[] = [
         "gethomepage/homepage Dockerfile@v1.12.3",
         "gethomepage/homepage docker-entrypoint.sh@v1.12.3",
       ],
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: [
+          "gethomepage/homepage docs/installation/index.md@v1.12.3 (no login; HOMEPAGE_ALLOWED_HOSTS)",
+        ],
+      },
     },
     placement: "edge",
     // Starts as root and drops to PUID/PGID after fixing its config and cache ownership.
@@ -45,6 +52,12 @@ export const webApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "owner",
       source: ["linuxserver/docker-heimdall Dockerfile@v2.7.6-ls352"],
+      // No login unless basic auth is switched on by hand in its nginx site (readme).
+      firstRun: {
+        admin: "none",
+        remaining: "",
+        source: ["linuxserver/docker-heimdall readme-vars.yml@v2.7.6-ls352"],
+      },
     },
     defaultEnabled: false,
     placement: "edge",
@@ -65,6 +78,15 @@ export const webApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "owner",
       source: ["Organizr/docker-organizr Dockerfile@1a600d3"],
+      // The install wizard's form creates the first admin; nothing seeds it.
+      firstRun: {
+        admin: "sso-until-configured",
+        remaining: "run the install wizard on the first visit (it creates the admin)",
+        source: [
+          "causefx/Organizr api/classes/organizr.class.php (stored copy: wizardConfig creates the first admin)",
+          "Organizr/docker-organizr root/etc/cont-init.d/40-install@1a600d3 (no admin env)",
+        ],
+      },
     },
     defaultEnabled: false,
     placement: "edge",
@@ -87,12 +109,25 @@ export const webApps: readonly AppDefinition[] = [
         "wizarrrr/wizarr dockerfiles/wizarr-ci/Dockerfile@v4.1.1",
         "wizarrrr/wizarr dockerfiles/wizarr/docker-entrypoint.sh@v4.1.1",
       ],
+      // Until a media server is verified its setup, settings and backup APIs need no login;
+      // the choice is made when the process imports them, so they stay open until Wizarr
+      // restarts after the setup. Invited people have no SSO account, so opening it to them
+      // (auth `bypass`) is the owner's step once set up and restarted.
+      firstRun: {
+        admin: "sso-until-configured",
+        ownLoginOnceConfigured: true,
+        remaining:
+          "run the setup (admin account, media server and its API key), docker restart wizarr, then set homelab:apps.wizarr.auth: bypass so invited people reach it",
+        source: [
+          "wizarrrr/wizarr apps/wizarr-backend/wizarr_backend/app/security.py@v4.1.1 (is_setup_required)",
+          "wizarrrr/wizarr apps/wizarr-backend/wizarr_backend/api/routes/setup_api.py@v4.1.1 (method_decorators chosen at import)",
+        ],
+      },
     },
-    // Invited people have no SSO account; Wizarr's admin pages have their own login.
     route: {
       port: 5690,
       subdomain: "invite",
-      auth: "bypass",
+      auth: "one_factor",
       dashboard: {
         group: "Media",
         icon: "wizarr.png",

@@ -1,6 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { WORDPRESS_PORT } from "../catalog/productivity";
+import { signUpEnv } from "../catalog/firstRun";
+import {
+  BOOKSTACK_ADMIN_HOOK,
+  BOOKSTACK_ADMIN_SCRIPT,
+  WORDPRESS_PORT,
+} from "../catalog/productivity";
 import { apacheListenFiles } from "../catalog/shared";
 import {
   ProfileStack,
@@ -52,6 +57,8 @@ const wiring: Readonly<Record<string, Wiring>> = {
       return {
         env: [pulumi.secret(pulumi.interpolate`APP_KEY=base64:${key}`)],
         secretEnvKeys: ["APP_KEY"],
+        // Replaces the default admin@admin.com / password with the generated admin.
+        files: [{ path: BOOKSTACK_ADMIN_HOOK, content: BOOKSTACK_ADMIN_SCRIPT, executable: true }],
       };
     },
   },
@@ -64,12 +71,15 @@ const wiring: Readonly<Record<string, Wiring>> = {
       const chrome = ctx.apps["karakeep-chrome"];
       const key = meili?.secrets.masterKey;
       return {
-        env: key
-          ? [
-              "MEILI_ADDR=http://meilisearch:7700",
-              pulumi.secret(pulumi.interpolate`MEILI_MASTER_KEY=${key}`),
-            ]
-          : [],
+        env: [
+          ...signUpEnv(ctx.def, ctx.app.auth),
+          ...(key
+            ? [
+                "MEILI_ADDR=http://meilisearch:7700",
+                pulumi.secret(pulumi.interpolate`MEILI_MASTER_KEY=${key}`),
+              ]
+            : []),
+        ],
         secretEnvKeys: key ? ["MEILI_MASTER_KEY"] : [],
         dependsOn: [...(meili ? [meili.container] : []), ...(chrome ? [chrome.container] : [])],
       };

@@ -53,13 +53,26 @@ export function hasOwnLogin(def: AppDefinition): boolean {
   return def.route?.auth === "bypass" || def.route?.ownLogin === true;
 }
 
+/**
+ * Whether the owner may open the app (`auth: bypass`) once they have created its admin: an
+ * app with a login of its own whose first visitor would claim it, so it starts behind SSO.
+ */
+export function opensOnceConfigured(def: AppDefinition): boolean {
+  const firstRun = def.contract?.firstRun;
+  return firstRun?.admin === "sso-until-configured" && firstRun.ownLoginOnceConfigured === true;
+}
+
 /** Why `homelab:apps.<app>.auth` is refused, or undefined. */
 export function authOverrideProblem(def: AppDefinition, auth: AuthPolicy): string | undefined {
-  if (auth !== "bypass" || hasOwnLogin(def)) return undefined;
+  if (auth !== "bypass" || hasOwnLogin(def) || opensOnceConfigured(def)) return undefined;
   return `${def.name} has no login of its own that the program seeds: bypass would make it public; use one_factor or two_factor`;
 }
 
-/** Routed apps that are public without SSO (no own login, not LAN-only). */
+/**
+ * Routed apps that are public without SSO (no own login, not LAN-only). An app that opens
+ * once configured counts until the owner has set its auth to `bypass`: before that, its
+ * first visitor would create its admin.
+ */
 export function appsNeedingSso(
   apps: readonly { name: string; auth: AuthPolicy }[],
   lookup: (name: string) => AppDefinition,
@@ -67,7 +80,8 @@ export function appsNeedingSso(
   return apps
     .filter((a) => {
       const def = lookup(a.name);
-      return def.route && !def.perHost && !def.route.lanOnly && !hasOwnLogin(def);
+      if (!def.route || def.perHost || def.route.lanOnly || hasOwnLogin(def)) return false;
+      return !(opensOnceConfigured(def) && a.auth === "bypass");
     })
     .map((a) => a.name)
     .sort();

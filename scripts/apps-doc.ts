@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CATALOG } from "../catalog";
 import { DB_PORTS } from "../catalog/data";
-import type { AppDefinition } from "../catalog/types";
+import type { AppDefinition, FirstRunAdmin } from "../catalog/types";
 import { PROFILES, type Profile } from "../config/spec";
 
 /**
@@ -70,6 +70,34 @@ function enablement(def: AppDefinition): string {
   return "on";
 }
 
+/** What the program does for the app's first administrator (its contract's `firstRun`). */
+const FIRST_RUN_DONE: Readonly<Record<FirstRunAdmin, (def: AppDefinition) => string>> = {
+  seeded: (def) => {
+    const f = def.contract?.firstRun;
+    const login = f?.user ? `\`${f.user}\` with ` : "";
+    return `seeded: ${login}\`${def.name}.${f?.secret ?? ""}\` in \`generatedSecrets\``;
+  },
+  "sso-until-configured": () => "behind SSO until you set it up",
+  printed: () => "one-off password in its log",
+  "claim-token": () => "claimed with `homelab:plexClaim`",
+  cli: () => "no admin and no sign-ups until you create one",
+  none: () => "no accounts: SSO is the login",
+};
+
+/** The "First run" cell: what is automated, then what still needs a click. */
+function firstRun(def: AppDefinition): string {
+  const f = def.contract?.firstRun;
+  if (!f) return "";
+  const done = FIRST_RUN_DONE[f.admin](def);
+  const closed = f.signUps ? `\`${f.signUps.env}=${f.signUps.closed}\`` : "";
+  const signUps = !f.signUps
+    ? ""
+    : f.signUps.behindSso !== undefined
+      ? `; sign-ups open to SSO users only, closed (${closed}) once it is opened`
+      : `; sign-ups closed (${closed})`;
+  return f.remaining ? `${done}${signUps}. You: ${f.remaining}` : `${done}${signUps}`;
+}
+
 /** The whole document, one table per profile. */
 export function renderAppsDoc(): string {
   const lines = [
@@ -87,15 +115,30 @@ export function renderAppsDoc(): string {
     "Docker Compose managers (Dockge, Portainer stacks, ...) are deliberately not included: this",
     "program is the manager, and a second one would fight it over the same containers.",
     "",
+    "**First run.** No app's first-run page is left to the first visitor. Where the image",
+    "allows it the admin is created from a generated password on a new installation (read",
+    "them with `pulumi stack output generatedSecrets --show-secrets`). Jellyfin, Home",
+    "Assistant, Immich and WordPress have no setting for it: their health check completes",
+    "their own setup within 15 seconds of the app answering, and the proxy routes an app on",
+    "the edge host only once it is healthy (on another host the setup is reachable for those",
+    "seconds). Apps whose first visitor creates the admin stay behind SSO, with no",
+    "SSO-bypassed path reaching their setup, until you have done it; those with a login of",
+    "their own may then be opened with `homelab:apps.<name>.auth: bypass`. Sign-ups are",
+    "closed wherever the app has a switch.",
+    "The *First run* column says what is done for you and what is left.",
+    "",
   ];
   for (const profile of PROFILES) {
     const apps = [...CATALOG.values()].filter((d) => d.profile === profile);
     if (apps.length === 0) continue;
     lines.push(`## ${profile}`, "", PROFILE_DOCS[profile], "");
-    lines.push("| App | What it is | Default host | Address | Default |", "|---|---|---|---|---|");
+    lines.push(
+      "| App | What it is | Default host | Address | Default | First run |",
+      "|---|---|---|---|---|---|",
+    );
     for (const def of apps) {
       lines.push(
-        `| ${def.name} | ${cell(def.description)} | ${placement(def)} | ${cell(address(def))} | ${enablement(def)} |`,
+        `| ${def.name} | ${cell(def.description)} | ${placement(def)} | ${cell(address(def))} | ${enablement(def)} | ${cell(firstRun(def))} |`,
       );
     }
     lines.push("");

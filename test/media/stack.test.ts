@@ -440,7 +440,7 @@ describe("API keys", () => {
 });
 
 describe("secret config", () => {
-  it("passes the Plex claim token as a secret env var only when set", async () => {
+  it("passes the Plex claim token as a secret env var, and refuses Plex without one", async () => {
     const withClaim = await run(prodWithNasGpu("intel", 993));
     const plex = container(withClaim, "plex");
     expect(envOf(plex).PLEX_CLAIM).toBe("<secret homelab:plexClaim>");
@@ -451,8 +451,9 @@ describe("secret config", () => {
         delete c["homelab:plexClaim"];
       }),
     );
-    expect(without.error).toBeUndefined();
-    expect(envOf(container(without, "plex")).PLEX_CLAIM).toBeUndefined();
+    // Unclaimed, Plex lets callers from the proxy's address claim it over the bypassed API.
+    expect(without.error?.message).toContain("homelab:plexClaim:");
+    expect(without.resources).toHaveLength(0);
   });
 
   it("never exposes a media secret in plain container inputs", async () => {
