@@ -66,7 +66,35 @@ export const nodeExporter: AppDefinition = {
 /** The host's read-only Docker API (the socket proxy on the `socket` network). */
 const SOCKET_PROXY_ENDPOINT = "tcp://socket-proxy:2375";
 /** containerd's socket as Docker's packages run it (dockerd --containerd=...). */
-const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
+export const CONTAINERD_SOCKET = "/run/containerd/containerd.sock";
+
+/**
+ * cAdvisor on a host whose Docker keeps images in containerd's store: from v0.54.0 it loads
+ * each container from containerd (namespace moby) and sees none without its socket
+ * (google/cadvisor lib/container/containerd/factory.go@v0.60.5). That socket controls
+ * containerd as fully as Docker's controls Docker, read-only or not, so only the owner's
+ * `homelab:hosts.<name>.containerdImageStore: true` adds it.
+ */
+export function withContainerdSocket(def: AppDefinition): AppDefinition {
+  const ex = def.exceptions ?? {};
+  return {
+    ...def,
+    command: [...(def.command ?? []), `--containerd=${CONTAINERD_SOCKET}`],
+    exceptions: {
+      ...ex,
+      hostAccess: [
+        ...(ex.hostAccess ?? []),
+        {
+          hostPath: CONTAINERD_SOCKET,
+          target: CONTAINERD_SOCKET,
+          readOnly: true,
+          reason:
+            "the host's Docker uses the containerd image store (homelab:hosts.<name>.containerdImageStore), where cAdvisor sees no container without containerd's socket; the socket controls containerd as fully as Docker's socket controls Docker",
+        },
+      ],
+    },
+  };
+}
 
 const cadvisor: AppDefinition = {
   name: "cadvisor",
@@ -95,7 +123,6 @@ const cadvisor: AppDefinition = {
     // Container names and images through the read-only socket proxy: the engine's socket
     // is never reachable from this container.
     `--docker=${SOCKET_PROXY_ENDPOINT}`,
-    `--containerd=${CONTAINERD_SOCKET}`,
   ],
   health: wget(`http://127.0.0.1:${CADVISOR_PORT}/healthz`),
   // proxy: its LAN port is published; socket: the read-only Docker API.
@@ -110,13 +137,6 @@ const cadvisor: AppDefinition = {
         target: "/sys",
         readOnly: true,
         reason: "cgroup statistics of every container",
-      },
-      {
-        hostPath: CONTAINERD_SOCKET,
-        target: CONTAINERD_SOCKET,
-        readOnly: true,
-        reason:
-          "on hosts whose Docker uses the containerd image store (Docker 29's default), cAdvisor loads each container from containerd (namespace moby) and sees no container without it. The socket controls containerd as fully as Docker's socket controls Docker; mounting it read-only does not narrow that",
       },
       {
         hostPath: "/var/lib/docker",

@@ -4,6 +4,7 @@ import {
   ALERTMANAGER_CONFIG_PATH,
   ALLOY_CONFIG_PATH,
   LOKI_CONFIG_PATH,
+  withContainerdSocket,
 } from "../catalog/observability";
 import { ALERTING_SECRET_PATH, alertmanagerConfig } from "../plan/observability/alertmanager";
 import { alloyConfig } from "../plan/observability/alloy";
@@ -62,6 +63,10 @@ const wiring: Readonly<Record<string, Wiring>> = {
     before: ({ spec, app }): WireResult => ({
       files: [{ path: ALLOY_CONFIG_PATH, content: alloyConfig(spec, app.host) }],
     }),
+  },
+  cadvisor: {
+    before: ({ def, host }): WireResult =>
+      host.spec.containerdImageStore ? { definition: withContainerdSocket(def) } : {},
   },
   grafana: {
     before: ({ spec, app }): WireResult => ({

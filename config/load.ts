@@ -203,6 +203,7 @@ function readHosts(
       renderGroup: h.renderGroup,
       memoryMb: h.memoryMb,
       cpus: h.cpus,
+      ...(h.containerdImageStore && { containerdImageStore: true }),
       storage: h.storage,
       ssh,
     });

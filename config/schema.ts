@@ -69,6 +69,7 @@ const hostSchema = z.strictObject({
   renderGroup: z.int().min(0).optional(),
   memoryMb: positiveInt.optional(),
   cpus: z.number().positive().optional(),
+  containerdImageStore: z.boolean().optional(),
   storage: z
     .strictObject({
       nvme: storageRoot.optional(),

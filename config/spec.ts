@@ -68,6 +68,11 @@ export interface HostSpec {
   renderGroup?: number;
   memoryMb?: number;
   cpus?: number;
+  /**
+   * Docker on this host keeps images in containerd's store (Docker 29's default for new
+   * installs): cAdvisor then reads containers through containerd's socket (opt-in, see README).
+   */
+  containerdImageStore?: boolean;
   /** Tier roots present on this host. */
   storage: Readonly<Partial<Record<Tier, string>>>;
   /** SSH used for host preparation; undefined for a local (unix socket) host. */

@@ -6,7 +6,7 @@
 import { definitionOf } from "../../catalog";
 import type { StorageClass, Tier } from "../../config/spec";
 import { resolveTier } from "../../plan/storage";
-import type { Evaluation } from "../../scripts/evaluate";
+import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import type { StackConfig } from "../../scripts/stackFile";
 import {
   container,
@@ -328,10 +328,20 @@ describe("the VPN tunnel alert and panel (prod)", () => {
   });
 });
 
-describe("cAdvisor on Docker's containerd image store (prod)", () => {
-  it("runs a release that reads containers from containerd, with containerd's socket where it dials", async () => {
+describe("cAdvisor on Docker's containerd image store", () => {
+  const socketOf = (c: RegisteredResource) =>
+    ((c.inputs.volumes ?? []) as { hostPath: string; containerPath: string }[]).filter(
+      (v) => v.hostPath === "/run/containerd/containerd.sock",
+    );
+  const flagOf = (c: RegisteredResource) =>
+    ((c.inputs.command ?? []) as string[]).filter((a) => a.startsWith("--containerd="));
+  const cadvisors = (ev: Evaluation) =>
+    containers(ev).filter((r) => labelsOf(r)["homelab.app"] === "cadvisor");
+
+  it("runs a release that can read containers from containerd, and never gets its socket unasked", async () => {
     const ev = await runCached("prod");
-    for (const c of containers(ev).filter((r) => labelsOf(r)["homelab.app"] === "cadvisor")) {
+    expect(cadvisors(ev)).toHaveLength(3);
+    for (const c of cadvisors(ev)) {
       const image = ev.resources.find(
         (r) => r.name === `${c.name.replace(/-container$/, "")}-image`,
       );
@@ -342,19 +352,31 @@ describe("cAdvisor on Docker's containerd image store (prod)", () => {
       expect(repository).toBe("ghcr.io/google/cadvisor");
       const [major, minor] = tag.replace(/^v/, "").split(".").map(Number);
       expect(major > 0 || minor >= 54).toBe(true);
-      // factory.go dials --containerd (default /run/containerd/containerd.sock) in namespace
-      // moby when Docker's storage driver is the snapshotter; without it no container is seen.
-      const flag = ((c.inputs.command ?? []) as string[]).find((a) =>
-        a.startsWith("--containerd="),
-      );
-      const socket = flag?.slice("--containerd=".length) ?? "/run/containerd/containerd.sock";
-      const volumes = (c.inputs.volumes ?? []) as { hostPath: string; containerPath: string }[];
-      expect(volumes).toContainEqual(
-        expect.objectContaining({
-          hostPath: "/run/containerd/containerd.sock",
-          containerPath: socket,
-        }),
-      );
+      // containerd's socket is as powerful as Docker's: only on hosts the owner marks.
+      expect(socketOf(c)).toEqual([]);
+      expect(flagOf(c)).toEqual([]);
+    }
+  });
+
+  it("gets containerd's socket where it dials only on the host marked containerdImageStore", async () => {
+    const ev = await run(
+      withConfig(stackConfig("prod"), (c) => {
+        const hosts = c["homelab:hosts"] as Record<string, Record<string, unknown>>;
+        hosts.nas.containerdImageStore = true;
+      }),
+    );
+    expect(ev.error).toBeUndefined();
+    const byHost = Object.fromEntries(
+      cadvisors(ev).map((c) => [labelsOf(c)["homelab.host"], c] as const),
+    );
+    // factory.go dials --containerd in namespace moby when Docker's storage is the snapshotter.
+    expect(flagOf(byHost.nas)).toEqual(["--containerd=/run/containerd/containerd.sock"]);
+    expect(socketOf(byHost.nas)).toEqual([
+      expect.objectContaining({ containerPath: "/run/containerd/containerd.sock" }),
+    ]);
+    for (const other of ["gateway", "forge"]) {
+      expect(socketOf(byHost[other])).toEqual([]);
+      expect(flagOf(byHost[other])).toEqual([]);
     }
   });
 });
