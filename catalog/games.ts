@@ -13,12 +13,13 @@ export const gameApps: readonly AppDefinition[] = [
     name: "teamspeak",
     profile: "games",
     description: "TeamSpeak 3 voice server",
-    image: { repository: "teamspeak", tag: "3.13.7" },
+    image: { repository: "teamspeak", tag: "3.13.8" },
     contract: {
       user: "0:0",
       dropsTo: "9987:9987",
       source: [
         "docker-library/official-images library/teamspeak (3.13 Dockerfile and entrypoint.sh)",
+        "docker-library/official-images library/teamspeak@37079fb336 (3.13.8 from TeamSpeak-Systems/teamspeak-linux-docker-images@e03f9a91)",
       ],
     },
     user: "owner",
@@ -51,8 +52,14 @@ export const gameApps: readonly AppDefinition[] = [
     name: "cs2",
     profile: "games",
     description: "Counter-Strike 2 dedicated server (SteamCMD keeps the game files current)",
-    image: { repository: "joedwards32/cs2", tag: "3.0.0" },
-    contract: { user: "1000:1000", source: ["joedwards32/CS2 bookworm/Dockerfile@v3.0.0"] },
+    image: { repository: "joedwards32/cs2", tag: "3.0.9" },
+    contract: {
+      user: "1000:1000",
+      source: [
+        "joedwards32/CS2 bookworm/Dockerfile@v3.0.9",
+        "joedwards32/CS2 bookworm/etc/entry.sh@v3.0.9",
+      ],
+    },
     // The image's steam user is uid 1000; the owner's uid owns the game directory.
     user: "owner",
     env: {

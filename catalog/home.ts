@@ -81,10 +81,10 @@ export const homeApps: readonly AppDefinition[] = [
     name: "nodered",
     profile: "home",
     description: "Node-RED: flow-based automations wired to MQTT and Home Assistant",
-    image: { repository: "nodered/node-red", tag: "4.0.9" },
+    image: { repository: "nodered/node-red", tag: "4.1.13-20" },
     contract: {
       user: "1000:0",
-      source: ["node-red/node-red-docker .docker/Dockerfile.alpine@v4.0.9"],
+      source: ["node-red/node-red-docker .docker/Dockerfile.alpine@v4.1.13"],
     },
     user: "owner",
     // The editor runs arbitrary code and has no login of its own by default.

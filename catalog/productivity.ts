@@ -60,8 +60,8 @@ export const productivityApps: readonly AppDefinition[] = [
     name: "outline",
     profile: "productivity",
     description: "Outline team wiki (sign-in through an OIDC provider set in its env)",
-    image: { repository: "outlinewiki/outline", tag: "0.86.1" },
-    contract: { user: "1001:1001", source: ["outline/outline Dockerfile@v0.86.1"] },
+    image: { repository: "outlinewiki/outline", tag: "0.87.4" },
+    contract: { user: "1001:1001", source: ["outline/outline Dockerfile@v0.87.4"] },
     user: "owner",
     route: {
       port: 3000,
@@ -183,7 +183,7 @@ export const productivityApps: readonly AppDefinition[] = [
     name: "bookstack",
     profile: "productivity",
     description: "BookStack documentation in books, chapters and pages",
-    image: { repository: "lscr.io/linuxserver/bookstack", tag: "version-v26.05.3" },
+    image: { repository: "lscr.io/linuxserver/bookstack", tag: "v26.05.3-ls280" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
@@ -207,12 +207,12 @@ export const productivityApps: readonly AppDefinition[] = [
     name: "wordpress",
     profile: "productivity",
     description: "WordPress blog (public; its admin has its own login)",
-    image: { repository: "wordpress", tag: "6.8.1-apache" },
+    image: { repository: "wordpress", tag: "7.1.0-apache" },
     contract: {
       user: "0:0",
       dropsTo: "33:33",
       source: [
-        "docker-library/wordpress latest/php8.3/apache/Dockerfile and docker-entrypoint.sh (library/wordpress@37079fb3)",
+        "docker-library/wordpress latest/php8.3/apache/Dockerfile and docker-entrypoint.sh@bf223d1c (library/wordpress@37079fb3)",
       ],
     },
     // A blog is read by the public; /wp-admin is guarded by WordPress' own login.
@@ -242,8 +242,8 @@ export const productivityApps: readonly AppDefinition[] = [
     name: "vaultwarden",
     profile: "productivity",
     description: "Vaultwarden password manager (Bitwarden clients); sign-ups closed",
-    image: { repository: "vaultwarden/server", tag: "1.34.1" },
-    contract: { user: "0:0", source: ["dani-garcia/vaultwarden docker/Dockerfile.debian@1.34.1"] },
+    image: { repository: "vaultwarden/server", tag: "1.37.2" },
+    contract: { user: "0:0", source: ["dani-garcia/vaultwarden docker/Dockerfile.debian@1.37.2"] },
     user: "owner",
     // Bitwarden clients cannot pass SSO; the vault has its own master password and 2FA.
     route: {

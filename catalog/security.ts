@@ -56,8 +56,8 @@ export const securityApps: readonly AppDefinition[] = [
     name: "wg-easy",
     profile: "security",
     description: "WireGuard VPN with a web UI: remote access to the LAN and every app",
-    image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.3.0" },
-    contract: { user: "0:0", source: ["wg-easy/wg-easy Dockerfile@v15.3.0"] },
+    image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.4.0" },
+    contract: { user: "0:0", source: ["wg-easy/wg-easy Dockerfile@v15.4.0"] },
     placement: "edge",
     route: {
       ownLogin: true,
@@ -113,8 +113,11 @@ export const securityApps: readonly AppDefinition[] = [
     name: "crowdsec",
     profile: "security",
     description: "CrowdSec: detects attacks in the Traefik and Authelia logs",
-    image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.8" },
-    contract: { user: "0:0", source: ["crowdsecurity/crowdsec Dockerfile@v1.6.8"] },
+    image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.11" },
+    contract: {
+      user: "0:0",
+      source: ["crowdsecurity/crowdsec Dockerfile and docker/docker_start.sh@v1.6.11"],
+    },
     placement: "edge",
     health: { test: ["CMD", "cscli", "lapi", "status"], startPeriodSeconds: 60 },
     volumes: [
