@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bin/", "coverage/", "**/*.js", "**/*.mjs"] },
+  { ignores: ["node_modules/", "bin/", "coverage/", "**/*.js", "**/*.cjs", "**/*.mjs"] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -10,4 +10,7 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "\\.lab\\.test\\.ts$"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 120000,
+  // Every stack file is evaluated once per run and shared by the suites (test/helpers/evaluations.ts).
+  globalSetup: "<rootDir>/test/helpers/globalSetup.ts",
+  globalTeardown: "<rootDir>/test/helpers/globalTeardown.ts",
 };

@@ -1,6 +1,6 @@
 import { Homelab } from "./components/homelab";
 import { stackOutputs } from "./components/outputs";
-import { loadSpec } from "./config/load";
+import { loadSpec } from "./plan/resolve";
 
 /** The program: validate the stack (throws before any resource), then build the homelab. */
 export function deploy() {

@@ -3,8 +3,10 @@
  * script, crontab and secrets depend on the spec and come from plan/backup/job.ts; the entry
  * holds what is the same everywhere.
  */
-import { BACKUP_SCRIPT_PATH } from "../plan/backup/script";
 import type { AppDefinition } from "./types";
+
+/** Where the BackupJob uploads the script in the container. */
+export const BACKUP_SCRIPT_PATH = "/etc/homelab/backup.sh";
 
 /** Catalog name of the backup app. */
 export const BACKUP_APP = "backup";

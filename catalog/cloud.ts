@@ -55,6 +55,16 @@ export const cloudApps: readonly AppDefinition[] = [
     profile: "cloud",
     description: "Files, calendars and contacts with desktop and phone sync",
     image: NEXTCLOUD_IMAGE,
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "postgres",
+      env: {
+        POSTGRES_HOST: "{host}:{port}",
+        POSTGRES_DB: "{database}",
+        POSTGRES_USER: "{user}",
+        POSTGRES_PASSWORD: "{password}",
+      },
+    },
     contract: {
       user: "0:0",
       dropsTo: "33:33",
@@ -102,6 +112,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "nextcloud-cron",
+    companionOf: "nextcloud",
     profile: "cloud",
     description:
       "Nextcloud background jobs every five minutes (system cron, as upstream recommends)",
@@ -159,6 +170,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "immich-server",
+    displayName: "Immich",
     profile: "cloud",
     description: "Immich: photo and video library with phone backup",
     image: IMMICH_SERVER_IMAGE,
@@ -218,6 +230,7 @@ export const cloudApps: readonly AppDefinition[] = [
   },
   {
     name: "immich-postgres",
+    companionOf: "immich-server",
     profile: "cloud",
     description: "PostgreSQL with the vector extensions Immich needs (VectorChord)",
     image: { repository: "ghcr.io/immich-app/postgres", tag: "14-vectorchord0.4.3-pgvectors0.2.0" },
@@ -247,7 +260,7 @@ export const cloudApps: readonly AppDefinition[] = [
     tmpfs: { "/var/run/postgresql": 8, "/tmp": 16 },
     memoryMb: 1024,
   },
-  redisCompanion("immich", "cloud", { placement: "data" }),
+  redisCompanion("immich", "cloud", { placement: "data", companionOf: "immich-server" }),
   {
     name: "navidrome",
     profile: "cloud",

@@ -6,7 +6,7 @@ import {
   curlHealth,
   secret,
 } from "./shared";
-import type { AppDefinition } from "./types";
+import type { AppDefinition, DbEngine } from "./types";
 
 /**
  * Shared data services: PostgreSQL and MariaDB run once per host (`perHost`) so that every
@@ -18,80 +18,7 @@ import type { AppDefinition } from "./types";
 export const POSTGRES_IMAGE = { repository: "postgres", tag: "17.11" } as const;
 export const MARIADB_IMAGE = { repository: "mariadb", tag: "11.4.12" } as const;
 
-/** A shared database engine and the container name consumers reach it by. */
-export type DbEngine = "postgres" | "mariadb";
-
 export const DB_PORTS: Readonly<Record<DbEngine, number>> = { postgres: 5432, mariadb: 3306 };
-
-/**
- * What a consumer of a shared database reads. Values are templates over the connection:
- * `{host}`, `{port}`, `{database}`, `{user}`, `{password}`. The database and the role are
- * both named after the app (dashes become underscores).
- */
-export interface DatabaseNeed {
-  engine: DbEngine;
-  env: Readonly<Record<string, string>>;
-}
-
-/** Every app that keeps its data in a shared database, by app name. */
-export const DATABASE_CONSUMERS: Readonly<Record<string, DatabaseNeed>> = {
-  gitea: {
-    engine: "postgres",
-    env: {
-      GITEA__database__DB_TYPE: "postgres",
-      GITEA__database__HOST: "{host}:{port}",
-      GITEA__database__NAME: "{database}",
-      GITEA__database__USER: "{user}",
-      GITEA__database__PASSWD: "{password}",
-    },
-  },
-  n8n: {
-    engine: "postgres",
-    env: {
-      DB_TYPE: "postgresdb",
-      DB_POSTGRESDB_HOST: "{host}",
-      DB_POSTGRESDB_PORT: "{port}",
-      DB_POSTGRESDB_DATABASE: "{database}",
-      DB_POSTGRESDB_USER: "{user}",
-      DB_POSTGRESDB_PASSWORD: "{password}",
-    },
-  },
-  nextcloud: {
-    engine: "postgres",
-    env: {
-      POSTGRES_HOST: "{host}:{port}",
-      POSTGRES_DB: "{database}",
-      POSTGRES_USER: "{user}",
-      POSTGRES_PASSWORD: "{password}",
-    },
-  },
-  outline: {
-    engine: "postgres",
-    env: {
-      DATABASE_URL: "postgres://{user}:{password}@{host}:{port}/{database}",
-      PGSSLMODE: "disable",
-    },
-  },
-  bookstack: {
-    engine: "mariadb",
-    env: {
-      DB_HOST: "{host}",
-      DB_PORT: "{port}",
-      DB_DATABASE: "{database}",
-      DB_USERNAME: "{user}",
-      DB_PASSWORD: "{password}",
-    },
-  },
-  wordpress: {
-    engine: "mariadb",
-    env: {
-      WORDPRESS_DB_HOST: "{host}:{port}",
-      WORDPRESS_DB_NAME: "{database}",
-      WORDPRESS_DB_USER: "{user}",
-      WORDPRESS_DB_PASSWORD: "{password}",
-    },
-  },
-};
 
 /** Database and role name of a consumer: identifiers without quoting trouble. */
 export function databaseName(app: string): string {

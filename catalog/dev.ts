@@ -32,9 +32,11 @@ export const devApps: readonly AppDefinition[] = [
       writableRoot: "pip/conda installs and kernel state live below $HOME and /opt/conda",
     },
     memoryMb: 8192,
+    sleepsWhenIdle: true,
   },
   {
     name: "mlflow",
+    displayName: "MLflow",
     profile: "dev",
     description: "MLflow experiment tracking and model registry",
     image: { repository: "ghcr.io/mlflow/mlflow", tag: "v2.22.0" },
@@ -70,5 +72,6 @@ export const devApps: readonly AppDefinition[] = [
     dump: { kind: "sqlite", database: "/mlflow/mlflow.db" },
     tmpfs: { "/tmp": 256 },
     memoryMb: 1024,
+    sleepsWhenIdle: true,
   },
 ];

@@ -47,6 +47,7 @@ const MOSQUITTO_START = [
 export const homeApps: readonly AppDefinition[] = [
   {
     name: "homeassistant",
+    displayName: "Home Assistant",
     profile: "home",
     description: "Home Assistant: devices, automations and energy",
     image: { repository: "ghcr.io/home-assistant/home-assistant", tag: "2025.11.1" },
@@ -79,6 +80,7 @@ export const homeApps: readonly AppDefinition[] = [
   },
   {
     name: "nodered",
+    displayName: "Node-RED",
     profile: "home",
     description: "Node-RED: flow-based automations wired to MQTT and Home Assistant",
     image: { repository: "nodered/node-red", tag: "4.1.13-20" },

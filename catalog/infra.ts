@@ -15,22 +15,10 @@ export const PIHOLE_WEB_PORT = 8089;
 export const SOCKET_PROXY_URL = "tcp://socket-proxy:2375";
 export const SABLIER_PORT = 10000;
 
-/**
- * Apps that may sleep until their first request when Sablier is enabled: rarely used web
- * UIs whose start-up takes seconds. Traefik's Sablier middleware (plugin) wakes them.
- */
-export const IDLE_ABLE: readonly string[] = [
-  "bookstack",
-  "heimdall",
-  "jupyter",
-  "mlflow",
-  "organizr",
-  "wordpress",
-];
-
 export const infraApps: readonly AppDefinition[] = [
   {
     name: "pihole",
+    displayName: "Pi-hole",
     profile: "infra",
     description: "Pi-hole: LAN DNS with ad blocking and local records for every app",
     image: { repository: "pihole/pihole", tag: "2026.07.2" },

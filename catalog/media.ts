@@ -282,6 +282,7 @@ export const mediaApps: readonly AppDefinition[] = [
   },
   {
     name: "qbittorrent",
+    displayName: "qBittorrent",
     profile: "media",
     description: "Torrent client; its only route out is Gluetun's tunnel",
     image: { repository: "lscr.io/linuxserver/qbittorrent", tag: "5.2.3_v2.0.14-ls471" },

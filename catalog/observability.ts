@@ -4,18 +4,21 @@
  * cAdvisor and Alloy on every host, Uptime Kuma for external checks. Generated configuration
  * is uploaded by components/observabilityStack.ts; nothing here depends on the other apps.
  */
-import type { HomelabSpec, HostSpec } from "../config/spec";
-import { ALERTMANAGER_CONFIG_PATH } from "../plan/observability/alertmanager";
-import { ALLOY_CONFIG_PATH } from "../plan/observability/alloy";
-import { LOKI_CONFIG_PATH, LOKI_DATA_DIR, LOKI_PORT } from "../plan/observability/loki";
-import {
-  CADVISOR_PORT,
-  NODE_EXPORTER_PORT,
-  PROMETHEUS_DATA_DIR,
-  PROMETHEUS_PORT,
-} from "../plan/observability/prometheus";
-import { appMounts } from "../plan/storage";
 import type { AppDefinition } from "./types";
+
+/** Prometheus' HTTP port; published on its host's LAN address for Alloy's remote write. */
+export const PROMETHEUS_PORT = 9090;
+export const PROMETHEUS_DATA_DIR = "/prometheus";
+/** node-exporter listens on this port of every host's LAN address. */
+export const NODE_EXPORTER_PORT = 9100;
+/** cAdvisor is published on this port of every host's LAN address. */
+export const CADVISOR_PORT = 8081;
+export const ALERTMANAGER_CONFIG_PATH = "/etc/alertmanager/alertmanager.yml";
+export const ALLOY_CONFIG_PATH = "/etc/alloy/config.alloy";
+export const LOKI_PORT = 3100;
+export const LOKI_CONFIG_PATH = "/etc/loki/config.yml";
+/** Mount point of Loki's data directory in the container. */
+export const LOKI_DATA_DIR = "/loki";
 
 /** Where node-exporter reads `*.prom` files inside its container. */
 export const TEXTFILE_TARGET = "/textfile";
@@ -27,7 +30,7 @@ function wget(url: string): { test: string[] } {
   return { test: ["CMD", "wget", "-q", "--spider", url] };
 }
 
-const nodeExporter: AppDefinition = {
+export const nodeExporter: AppDefinition = {
   name: "node-exporter",
   profile: "observability",
   description: "Host metrics: CPU, memory, filesystems of every tier, textfile metrics of jobs",
@@ -294,15 +297,3 @@ export const observabilityApps: readonly AppDefinition[] = [
   cadvisor,
   alloy,
 ];
-
-/**
- * The host directory node-exporter's textfile collector reads on `host`: jobs there (the
- * backup job) write `<name>.prom` files into it, atomically (write, then rename).
- */
-export function textfileDir(spec: Pick<HomelabSpec, "storage">, host: HostSpec): string {
-  const mount = appMounts(nodeExporter, host, spec.storage).find(
-    (m) => m.target === TEXTFILE_TARGET,
-  );
-  if (!mount) throw new Error("node-exporter has no textfile collector mount");
-  return mount.source;
-}

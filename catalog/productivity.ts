@@ -12,7 +12,7 @@ import type { AppDefinition } from "./types";
 /**
  * Productivity: automations (n8n), knowledge (Outline, BookStack), bookmarks (KaraKeep),
  * code (Gitea), a blog (WordPress) and passwords (Vaultwarden). Database credentials come
- * from the shared data services (catalog/data DATABASE_CONSUMERS); URLs from the templates.
+ * from the shared data services (each app's `database`); URLs from the templates.
  */
 
 export const KARAKEEP_CHROME_PORT = 9222;
@@ -23,9 +23,22 @@ export const WORDPRESS_PORT = 8881;
 export const productivityApps: readonly AppDefinition[] = [
   {
     name: "n8n",
+    displayName: "n8n",
     profile: "productivity",
     description: "n8n workflow automation",
     image: { repository: "docker.n8n.io/n8nio/n8n", tag: "1.82.1" },
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "postgres",
+      env: {
+        DB_TYPE: "postgresdb",
+        DB_POSTGRESDB_HOST: "{host}",
+        DB_POSTGRESDB_PORT: "{port}",
+        DB_POSTGRESDB_DATABASE: "{database}",
+        DB_POSTGRESDB_USER: "{user}",
+        DB_POSTGRESDB_PASSWORD: "{password}",
+      },
+    },
     contract: { user: "1000:1000", source: ["n8n-io/n8n docker/images/n8n/Dockerfile@003abfdc"] },
     user: "owner",
     // The editor runs code: SSO with a second factor. Webhooks and forms are called by
@@ -61,6 +74,14 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "Outline team wiki (sign-in through an OIDC provider set in its env)",
     image: { repository: "outlinewiki/outline", tag: "0.87.4" },
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "postgres",
+      env: {
+        DATABASE_URL: "postgres://{user}:{password}@{host}:{port}/{database}",
+        PGSSLMODE: "disable",
+      },
+    },
     contract: { user: "1001:1001", source: ["outline/outline Dockerfile@v0.87.4"] },
     user: "owner",
     route: {
@@ -86,6 +107,7 @@ export const productivityApps: readonly AppDefinition[] = [
   redisCompanion("outline", "productivity"),
   {
     name: "karakeep",
+    displayName: "KaraKeep",
     profile: "productivity",
     description: "KaraKeep bookmarks and read-it-later with full-text search",
     image: { repository: "ghcr.io/karakeep-app/karakeep", tag: "0.28.0" },
@@ -114,6 +136,7 @@ export const productivityApps: readonly AppDefinition[] = [
   },
   {
     name: "karakeep-chrome",
+    companionOf: "karakeep",
     profile: "productivity",
     description: "Headless Chromium that fetches and screenshots pages for KaraKeep",
     image: { repository: "gcr.io/zenika-hub/alpine-chrome", tag: "124" },
@@ -138,6 +161,17 @@ export const productivityApps: readonly AppDefinition[] = [
     profile: "productivity",
     description: "Gitea: Git hosting, issues and CI",
     image: { repository: "gitea/gitea", tag: "1.24.6-rootless" },
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "postgres",
+      env: {
+        GITEA__database__DB_TYPE: "postgres",
+        GITEA__database__HOST: "{host}:{port}",
+        GITEA__database__NAME: "{database}",
+        GITEA__database__USER: "{user}",
+        GITEA__database__PASSWD: "{password}",
+      },
+    },
     contract: { user: "1000:1000", source: ["go-gitea/gitea Dockerfile.rootless@77b59e10"] },
     user: "owner",
     // Git over HTTPS and the API authenticate with Gitea tokens; the web UI sits behind SSO.
@@ -181,9 +215,21 @@ export const productivityApps: readonly AppDefinition[] = [
   },
   {
     name: "bookstack",
+    displayName: "BookStack",
     profile: "productivity",
     description: "BookStack documentation in books, chapters and pages",
     image: { repository: "lscr.io/linuxserver/bookstack", tag: "v26.05.3-ls280" },
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "mariadb",
+      env: {
+        DB_HOST: "{host}",
+        DB_PORT: "{port}",
+        DB_DATABASE: "{database}",
+        DB_USERNAME: "{user}",
+        DB_PASSWORD: "{password}",
+      },
+    },
     contract: {
       user: "0:0",
       dropsTo: "owner",
@@ -202,12 +248,24 @@ export const productivityApps: readonly AppDefinition[] = [
     env: { APP_URL: "{{url}}" },
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 512,
+    sleepsWhenIdle: true,
   },
   {
     name: "wordpress",
+    displayName: "WordPress",
     profile: "productivity",
     description: "WordPress blog (public; its admin has its own login)",
     image: { repository: "wordpress", tag: "7.1.0-apache" },
+    /** Its data lives in the shared database of its host (plan/dataServices.ts). */
+    database: {
+      engine: "mariadb",
+      env: {
+        WORDPRESS_DB_HOST: "{host}:{port}",
+        WORDPRESS_DB_NAME: "{database}",
+        WORDPRESS_DB_USER: "{user}",
+        WORDPRESS_DB_PASSWORD: "{password}",
+      },
+    },
     contract: {
       user: "0:0",
       dropsTo: "33:33",
@@ -237,6 +295,7 @@ export const productivityApps: readonly AppDefinition[] = [
       writableRoot: "the entrypoint writes wp-config.php and Apache settings at start",
     },
     memoryMb: 512,
+    sleepsWhenIdle: true,
   },
   {
     name: "vaultwarden",

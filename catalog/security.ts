@@ -54,6 +54,7 @@ export const FAIL2BAN_FILES: Readonly<Record<string, string>> = {
 export const securityApps: readonly AppDefinition[] = [
   {
     name: "wg-easy",
+    displayName: "WireGuard",
     profile: "security",
     description: "WireGuard VPN with a web UI: remote access to the LAN and every app",
     image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.4.0" },

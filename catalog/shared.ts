@@ -101,6 +101,7 @@ export function redisCompanion(
   return {
     name: `${owner}-redis`,
     profile,
+    companionOf: owner,
     description: `Cache and job queue for ${owner}`,
     image: REDIS_IMAGE,
     contract: {

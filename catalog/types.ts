@@ -120,6 +120,8 @@ export interface LanPort {
 
 export interface AppDefinition {
   name: string;
+  /** The name people know the app by (dashboard, docs), where the words of `name` are not it. */
+  displayName?: string;
   profile: Profile;
   description: string;
   image: { repository: string; tag: string };
@@ -159,6 +161,11 @@ export interface AppDefinition {
   sysctls?: Readonly<Record<string, string>>;
   /** Runs on the host of this app (they talk over a host-local network); follows it when unpinned. */
   colocateWith?: string;
+  /**
+   * Part of this app (its own database, cache, worker or browser): runs on its host, follows
+   * it when unpinned, and must stay enabled while the app is.
+   */
+  companionOf?: string;
   /** Tmpfs mounts, path → size in MB. */
   tmpfs?: Readonly<Record<string, number>>;
   /** Capabilities the image needs after dropping ALL (e.g. CHOWN/SETUID for s6 images). */
@@ -180,6 +187,11 @@ export interface AppDefinition {
   requires?: readonly string[];
   /** On whatever the profiles say (backups); only `homelab:apps.<name>.enabled: false` stops it. */
   always?: boolean;
+  /**
+   * A rarely used web UI that starts in seconds: with Sablier enabled it may sleep until its
+   * first request.
+   */
+  sleepsWhenIdle?: boolean;
   /** Enabled when its profile is; `false` makes it opt-in through `homelab:apps`. */
   defaultEnabled?: boolean;
   /**
@@ -189,6 +201,24 @@ export interface AppDefinition {
   dump?: DumpDefinition;
   /** The image's contract at the pinned tag, with its upstream source. */
   contract?: ImageContract;
+  /**
+   * Keeps its data in the shared database of its host: one database and one role named after
+   * the app, created by an init container (plan/dataServices.ts).
+   */
+  database?: DatabaseNeed;
+}
+
+/** A shared database engine and the container name consumers reach it by. */
+export type DbEngine = "postgres" | "mariadb";
+
+/**
+ * What a consumer of a shared database reads. Values are templates over the connection:
+ * `{host}`, `{port}`, `{database}`, `{user}`, `{password}`. The database and the role are
+ * both named after the app (dashes become underscores).
+ */
+export interface DatabaseNeed {
+  engine: DbEngine;
+  env: Readonly<Record<string, string>>;
 }
 
 /** How the BackupJob takes a consistent copy of an app's database. */

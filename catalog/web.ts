@@ -54,6 +54,7 @@ export const webApps: readonly AppDefinition[] = [
     volumes: [{ class: "config", target: "/config" }],
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 256,
+    sleepsWhenIdle: true,
   },
   {
     name: "organizr",
@@ -77,6 +78,7 @@ export const webApps: readonly AppDefinition[] = [
     volumes: [{ class: "config", target: "/config" }],
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 256,
+    sleepsWhenIdle: true,
   },
   {
     name: "wizarr",

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { backupApp } from "../catalog/backup";
+import { BACKUP_SCRIPT_PATH, backupApp } from "../catalog/backup";
 import { definitionOf } from "../catalog";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import type { Host } from "../hosts/host";
@@ -17,13 +17,7 @@ import {
 } from "../plan/backup/job";
 import { crontab } from "../plan/backup/crontab";
 import { restoreCommands, type RestoreCommand } from "../plan/backup/restore";
-import {
-  BACKUP_SCRIPT_PATH,
-  CRONTABS_DIR,
-  backupScript,
-  sourcePath,
-  type BackupJobPlan,
-} from "../plan/backup/script";
+import { CRONTABS_DIR, backupScript, sourcePath, type BackupJobPlan } from "../plan/backup/script";
 import { instanceId } from "../plan/container";
 import { appMounts } from "../plan/storage";
 import { App, type AppFile } from "./app";

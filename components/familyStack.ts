@@ -1,7 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../catalog";
-import { DATABASE_CONSUMERS } from "../catalog/data";
-import { IDLE_ABLE } from "../catalog/infra";
 import type { AppDefinition } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import type { Host } from "../hosts/host";
@@ -58,7 +56,8 @@ export interface FamilyStackOptions {
 
 /** Apps that sleep until requested carry Sablier's discovery labels when Sablier runs. */
 function sablierLabels(spec: HomelabSpec, app: AppSpec): Record<string, string> {
-  if (!IDLE_ABLE.includes(app.name) || !spec.apps.some((a) => a.name === "sablier")) return {};
+  if (!definitionOf(app.name).sleepsWhenIdle || !spec.apps.some((a) => a.name === "sablier"))
+    return {};
   return { "sablier.enable": "true", "sablier.group": app.name };
 }
 
@@ -125,7 +124,7 @@ export class FamilyStack extends pulumi.ComponentResource {
       const ctx: WireContext = { spec, app, def, host, apps, data, parent: this };
       const wiring = options.wiring?.[app.name];
       const extra = wiring?.before?.(ctx) ?? {};
-      const db = app.name in DATABASE_CONSUMERS ? data().database(app.name) : undefined;
+      const db = def.database ? data().database(app.name) : undefined;
       const env = pulumi
         .all([db?.env ?? [], pulumi.all(extra.env ?? [])])
         .apply(([dbEnv, more]) => [...dbEnv, ...more]);

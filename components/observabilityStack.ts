@@ -1,13 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import {
-  ALERTING_SECRET_PATH,
   ALERTMANAGER_CONFIG_PATH,
-  alertmanagerConfig,
-} from "../plan/observability/alertmanager";
-import { ALLOY_CONFIG_PATH, alloyConfig } from "../plan/observability/alloy";
+  ALLOY_CONFIG_PATH,
+  LOKI_CONFIG_PATH,
+} from "../catalog/observability";
+import { ALERTING_SECRET_PATH, alertmanagerConfig } from "../plan/observability/alertmanager";
+import { alloyConfig } from "../plan/observability/alloy";
 import { grafanaProvisioning } from "../plan/observability/grafana";
-import { LOKI_CONFIG_PATH, lokiConfig } from "../plan/observability/loki";
+import { lokiConfig } from "../plan/observability/loki";
 import {
   PROMETHEUS_CONFIG_PATH,
   PROMETHEUS_RULES_DIR,

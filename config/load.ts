@@ -1,22 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
-import { CATALOG } from "../catalog";
-import type { AppDefinition } from "../catalog/types";
-import { prometheusHost, publishedPorts } from "../plan/container";
-import { dataServiceIssues } from "../plan/dataServices";
-import { authOverrideProblem, appsNeedingSso, envOverrideProblem } from "../plan/overrides";
-import { defaultHost } from "../plan/placement";
-import { DIRECT_SUBDOMAIN, needsDirectTarget } from "../plan/proxy/dns";
-import { rehearse } from "../plan/rehearse";
-import { resolveTier } from "../plan/storage";
-import { ConfigError, type ConfigIssue, keyOf } from "./errors";
+import { type ConfigIssue, keyOf } from "./errors";
 import { parseDockerEndpoint } from "./endpoint";
 import { hasControlChars } from "./guards";
 import { entrySchemas, keySchemas, type KeyName, type RawConfig, SECRET_KEYS } from "./schema";
 import {
   PROFILES,
   type AlertingSpec,
-  type AppSpec,
   type BackupSpec,
   type DnsSpec,
   type HomelabSpec,
@@ -35,8 +25,8 @@ export interface StackInput {
 }
 
 export const DEFAULT_PROFILES: readonly Profile[] = ["core", "media", "observability"];
-const NS = "homelab";
-const k = (name: string, path: readonly PropertyKey[] = []) => keyOf(`${NS}:${name}`, path);
+export const NS = "homelab";
+export const k = (name: string, path: readonly PropertyKey[] = []) => keyOf(`${NS}:${name}`, path);
 
 function decode(raw: string): unknown {
   const t = raw.trim();
@@ -52,7 +42,7 @@ function zodIssues(name: string, error: z.ZodError): ConfigIssue[] {
 }
 
 /** Entries of `homelab:hosts` / `homelab:apps` already reported as invalid (left out of the spec). */
-interface Broken {
+export interface Broken {
   hosts: Set<string>;
   apps: Set<string>;
 }
@@ -240,270 +230,6 @@ function tlsHostNames(value: string | undefined): string[] {
 }
 
 /** Stack facts that switch conditional apps (Authelia, the DDNS updater) on. */
-type Conditions = Record<NonNullable<AppDefinition["enabledWhen"]>, boolean>;
-
-const CONDITION_KEYS: Readonly<Record<keyof Conditions, string>> = {
-  sso: "homelab:sso.provider authelia in domain mode",
-  ddns: "homelab:dns.provider cloudflare with target ddns",
-};
-
-function isEnabled(
-  def: AppDefinition,
-  raw: RawConfig,
-  profiles: readonly Profile[],
-  conditions: Conditions,
-  issues: ConfigIssue[],
-): boolean {
-  const override = raw.apps?.[def.name]?.enabled;
-  if (def.enabledWhen && !conditions[def.enabledWhen]) {
-    if (override) {
-      issues.push({
-        key: k("apps", [def.name, "enabled"]),
-        message: `needs ${CONDITION_KEYS[def.enabledWhen]}`,
-      });
-    }
-    return false;
-  }
-  if (override !== undefined) return override;
-  if (def.always) return true;
-  return profiles.includes(def.profile) && def.defaultEnabled !== false;
-}
-
-/**
- * Where an unpinned app goes when a partner decides for it: an app pinned into its network
- * namespace (qBittorrent pinned → Gluetun follows), the app it is colocated with, or, for
- * apps of the shared data tree, the host an owner pinned a data app to. Undefined: default.
- */
-function followedHost(
-  def: AppDefinition,
-  raw: RawConfig,
-  hosts: readonly HostSpec[],
-  profiles: readonly Profile[],
-  conditions: Conditions,
-): HostSpec | undefined {
-  const enabled = (d: AppDefinition) => isEnabled(d, raw, profiles, conditions, []);
-  const pinnedHost = (name: string) => hosts.find((h) => h.name === raw.apps?.[name]?.host);
-  for (const tenant of CATALOG.values()) {
-    if (tenant.networkOf === def.name && enabled(tenant) && pinnedHost(tenant.name))
-      return pinnedHost(tenant.name);
-  }
-  const partner = def.colocateWith ? CATALOG.get(def.colocateWith) : undefined;
-  if (partner && enabled(partner)) {
-    return (
-      pinnedHost(partner.name) ??
-      followedHost(partner, raw, hosts, profiles, conditions) ??
-      defaultHost(partner, hosts)
-    );
-  }
-  if (def.data !== undefined || def.placement === "data") {
-    const pinnedData = [...CATALOG.values()]
-      .filter((d) => d.data !== undefined && !d.perHost && enabled(d))
-      .map((d) => pinnedHost(d.name))
-      .filter((h): h is HostSpec => h !== undefined);
-    const first = pinnedData[0];
-    if (first && pinnedData.every((h) => h.name === first.name)) return first;
-  }
-  return undefined;
-}
-
-function placeApps(
-  raw: RawConfig,
-  hosts: readonly HostSpec[],
-  profiles: readonly Profile[],
-  conditions: Conditions,
-  issues: ConfigIssue[],
-  brokenHosts: ReadonlySet<string> = new Set(),
-): AppSpec[] {
-  for (const name of Object.keys(raw.apps ?? {}).sort()) {
-    if (!CATALOG.has(name))
-      issues.push({ key: k("apps", [name]), message: "unknown app (see the README's app list)" });
-  }
-  if (hosts.length === 0) return [];
-  const apps: AppSpec[] = [];
-  for (const def of CATALOG.values()) {
-    if (!isEnabled(def, raw, profiles, conditions, issues)) continue;
-    const o = raw.apps?.[def.name] ?? {};
-    if (o.host !== undefined && def.perHost) {
-      issues.push({
-        key: k("apps", [def.name, "host"]),
-        message: "this app runs on every host and cannot be pinned",
-      });
-    }
-    for (const key of Object.keys(o.env ?? {}).sort()) {
-      const problem = envOverrideProblem(def, key);
-      if (problem) issues.push({ key: k("apps", [def.name, "env", key]), message: problem });
-    }
-    const authProblem = o.auth !== undefined ? authOverrideProblem(def, o.auth) : undefined;
-    if (def.route && authProblem)
-      issues.push({ key: k("apps", [def.name, "auth"]), message: authProblem });
-    if (!def.route && (o.subdomain !== undefined || o.auth !== undefined)) {
-      issues.push({
-        key: k("apps", [def.name, o.subdomain !== undefined ? "subdomain" : "auth"]),
-        message: "this app is not routed through the proxy",
-      });
-    }
-    let placed: readonly HostSpec[];
-    if (def.perHost) placed = hosts;
-    else if (o.host !== undefined) {
-      const host = hosts.find((h) => h.name === o.host);
-      if (!host && brokenHosts.has(o.host)) continue;
-      if (!host) {
-        issues.push({
-          key: k("apps", [def.name, "host"]),
-          message: `unknown host "${o.host}" (hosts: ${hosts.map((h) => h.name).join(", ")})`,
-        });
-        continue;
-      }
-      placed = [host];
-    } else
-      placed = [followedHost(def, raw, hosts, profiles, conditions) ?? defaultHost(def, hosts)];
-    for (const host of placed) {
-      apps.push({
-        name: def.name,
-        host: host.name,
-        subdomain: o.subdomain ?? def.route?.subdomain ?? def.name,
-        memoryMb: o.memoryMb ?? def.memoryMb,
-        cpus: o.cpus ?? def.cpus,
-        env: Object.fromEntries(Object.entries(o.env ?? {}).sort(([a], [b]) => a.localeCompare(b))),
-        auth: o.auth ?? def.route?.auth ?? "two_factor",
-      });
-    }
-  }
-  return apps;
-}
-
-/** The SSO portal and its session store: forward-auth reaches them on the edge's network. */
-const EDGE_ONLY_APPS: ReadonlySet<string> = new Set(["authelia", "authelia-redis"]);
-
-/** Apps that only make sense on the edge: whatever publishes 80/443, and the SSO portal. */
-function edgeOnly(def: AppDefinition): boolean {
-  return (
-    EDGE_ONLY_APPS.has(def.name) || (def.ports ?? []).some((p) => p.host === 80 || p.host === 443)
-  );
-}
-
-function checkApps(
-  apps: readonly AppSpec[],
-  hosts: readonly HostSpec[],
-  raw: RawConfig,
-  present: Set<string>,
-  issues: ConfigIssue[],
-): void {
-  const bySubdomain = new Map<string, string>();
-  const ports = new Map<string, string>();
-  const memory = new Map<string, number>();
-  const pinned = (name: string) => raw.apps?.[name]?.host !== undefined;
-  // The data tree is where the apps placed by default went; blame the ones pinned elsewhere.
-  const dataApps = apps.filter((a) => CATALOG.get(a.name)?.data !== undefined);
-  const dataHostOf = dataApps.find((a) => !pinned(a.name)) ?? dataApps[0];
-  const required = new Map<string, string[]>();
-  const prometheusOn = prometheusHost({ apps });
-  for (const app of apps) {
-    const def = CATALOG.get(app.name);
-    const host = hosts.find((h) => h.name === app.host);
-    if (!def || !host) continue;
-    if (def.route && !def.perHost) {
-      const owner = bySubdomain.get(app.subdomain);
-      if (owner) {
-        issues.push({
-          key: k("apps", [app.name, "subdomain"]),
-          message: `"${app.subdomain}" is already used by ${owner}`,
-        });
-      } else bySubdomain.set(app.subdomain, app.name);
-    }
-    const published = publishedPorts(def, host, prometheusOn, raw.mode ?? "domain").map(
-      (p) => `${p.external}/${p.protocol}`,
-    );
-    for (const port of published) {
-      const taken = ports.get(`${host.name}:${port}`);
-      if (taken) {
-        issues.push({
-          key: k("apps", [app.name, "host"]),
-          message: `port ${port} on host ${host.name} is already published by ${taken}`,
-        });
-      } else ports.set(`${host.name}:${port}`, app.name);
-    }
-    const edgeDecided = hosts.filter((h) => h.edge).length === 1;
-    if (edgeDecided && !host.edge && edgeOnly(def)) {
-      issues.push({
-        key: k("apps", [app.name, "host"]),
-        message: `${app.name} ${def.ports?.some((p) => p.host === 80 || p.host === 443) ? "publishes 80/443" : "is reached by the edge proxy by container name"}, so it runs on the edge host only`,
-      });
-    }
-    memory.set(host.name, (memory.get(host.name) ?? 0) + app.memoryMb);
-    for (const cls of new Set([
-      ...(def.volumes ?? []).map((v) => v.class),
-      ...(def.data ? ["data" as const] : []),
-    ])) {
-      if (resolveTier(cls, host, raw.storage ?? {}) === undefined) {
-        issues.push({
-          key: k("storage", [cls]),
-          message: `maps to ${raw.storage?.[cls]}, which host ${host.name} (running ${app.name}) lacks; it has ${Object.keys(host.storage).join(", ")}`,
-        });
-      }
-    }
-    if (def.data && dataHostOf && dataHostOf.host !== app.host) {
-      issues.push({
-        key: k("apps", [app.name, "host"]),
-        message: `the shared /data tree is on ${dataHostOf.host} (${dataHostOf.name}); apps that mount it must run on one host so hardlinks and moves work`,
-      });
-    }
-    const partner = def.colocateWith ? apps.find((a) => a.name === def.colocateWith) : undefined;
-    if (partner && partner.host !== app.host) {
-      const blamed = pinned(partner.name) && !pinned(app.name) ? partner : app;
-      issues.push({
-        key: k("apps", [blamed.name, "host"]),
-        message: `${app.name} reaches ${partner.name} by container name, so both must be on one host (${app.name} is on ${app.host}, ${partner.name} on ${partner.host})`,
-      });
-    }
-    if (def.networkOf) {
-      const owner = apps.find((a) => a.name === def.networkOf);
-      if (!owner) {
-        issues.push({
-          key: k("apps", [def.networkOf, "enabled"]),
-          message: `required because ${app.name} runs in its network namespace`,
-        });
-      } else if (owner.host !== app.host) {
-        const blamed = pinned(owner.name) && !pinned(app.name) ? owner : app;
-        issues.push({
-          key: k("apps", [blamed.name, "host"]),
-          message: `${app.name} runs in ${owner.name}'s network namespace, so both must be on one host (${app.name} is on ${app.host}, ${owner.name} on ${owner.host})`,
-        });
-      }
-    }
-    for (const req of def.requires ?? []) {
-      const name = req.replace(`${NS}:`, "");
-      const set = name in keySchemas ? raw[name as KeyName] !== undefined : present.has(req);
-      if (!set) required.set(req, [...(required.get(req) ?? []), app.name]);
-    }
-  }
-  for (const [key, by] of required) {
-    issues.push({
-      key,
-      message: `required because ${by.join(" and ")} ${by.length === 1 ? "is" : "are"} enabled (or switch ${by.length === 1 ? "it" : "them"} off with homelab:apps.<name>.enabled: false)`,
-    });
-  }
-  const tmpfsMb = raw.media?.transcodeTmpfsMb;
-  for (const app of apps) {
-    const scratch = CATALOG.get(app.name)?.volumes?.some((v) => v.class === "transcode");
-    if (tmpfsMb !== undefined && scratch && tmpfsMb >= app.memoryMb) {
-      issues.push({
-        key: k("media", ["transcodeTmpfsMb"]),
-        message: `${tmpfsMb} MB does not fit in ${app.name}'s memory limit of ${app.memoryMb} MB (tmpfs pages count against it); raise homelab:apps.${app.name}.memoryMb`,
-      });
-    }
-  }
-  for (const host of hosts) {
-    const used = memory.get(host.name) ?? 0;
-    if (host.memoryMb !== undefined && used > host.memoryMb) {
-      issues.push({
-        key: k("hosts", [host.name, "memoryMb"]),
-        message: `apps placed on ${host.name} reserve ${used} MB of memory, more than its ${host.memoryMb} MB`,
-      });
-    }
-  }
-}
-
 function readDns(
   raw: RawConfig,
   domain: string,
@@ -635,20 +361,21 @@ function remoteKeysProblem(json: string | undefined): string | undefined {
   return undefined;
 }
 
-function missingApp(name: string): AppDefinition {
-  throw new Error(`unknown app ${name}`);
+/** What the stack file says, checked for shape and for what needs no catalog. */
+export interface StackReading {
+  /** Every setting but the placed apps (plan/resolve.ts places them). */
+  settings: Omit<HomelabSpec, "apps">;
+  /** The stack's `homelab:` keys as read; `raw.apps` holds the owner's per-app overrides. */
+  raw: RawConfig;
+  /** Keys set outside `homelab:`'s plain keys: secrets and provider keys. */
+  present: ReadonlySet<string>;
+  broken: Broken;
+  /** Every problem found so far; the resolve stage adds its own before anything throws. */
+  issues: ConfigIssue[];
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object" && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
-
-/** Validates a whole stack and returns the frozen spec, or throws one ConfigError listing every problem. */
-export function parseSpec(input: StackInput): HomelabSpec {
+/** Reads a whole stack: every key's shape and every check that needs no app definition. */
+export function readStack(input: StackInput): StackReading {
   const issues: ConfigIssue[] = [];
   const { raw, secrets: present, broken } = readKeys(input, issues);
   const mode = raw.mode ?? "domain";
@@ -676,29 +403,6 @@ export function parseSpec(input: StackInput): HomelabSpec {
       message:
         "Authelia needs domain mode (an https portal and a cookie domain); use none with localhost",
     });
-  }
-  const conditions: Conditions = {
-    sso: sso.provider === "authelia" && mode === "domain",
-    ddns: dns.provider === "cloudflare" && dns.target === "ddns",
-  };
-  const apps = placeApps(raw, hosts, profiles, conditions, issues, broken.hosts);
-  checkApps(apps, hosts, raw, present, issues);
-  if (needsDirectTarget({ dns })) {
-    for (const app of apps.filter((a) => a.subdomain === DIRECT_SUBDOMAIN)) {
-      issues.push({
-        key: k("apps", [app.name, "subdomain"]),
-        message: `"${DIRECT_SUBDOMAIN}" is the DNS-only name the DDNS updater keeps under a proxied apex; choose another`,
-      });
-    }
-  }
-  if (mode === "domain" && sso.provider === "none") {
-    const exposed = appsNeedingSso(apps, (name) => CATALOG.get(name) ?? missingApp(name));
-    if (exposed.length > 0) {
-      issues.push({
-        key: k("sso", ["provider"]),
-        message: `none in domain mode would publish ${exposed.join(", ")} to the internet without any login; use authelia (or switch those apps off)`,
-      });
-    }
   }
   if (sso.smtp && !present.has(`${NS}:smtpPassword`)) {
     issues.push({
@@ -734,7 +438,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
     const problem = remoteKeysProblem(input.config[`${NS}:backupRemoteKeys`]);
     if (problem) issues.push({ key: `${NS}:backupRemoteKeys`, message: problem });
   }
-  const spec: HomelabSpec = {
+  const settings: Omit<HomelabSpec, "apps"> = {
     project: input.project,
     stack: input.stack,
     domain,
@@ -745,7 +449,6 @@ export function parseSpec(input: StackInput): HomelabSpec {
     hosts,
     storage: raw.storage ?? {},
     profiles,
-    apps,
     dns,
     tls: raw.tls ? { email: raw.tls.email, staging: raw.tls.staging ?? false } : undefined,
     sso,
@@ -766,20 +469,14 @@ export function parseSpec(input: StackInput): HomelabSpec {
     },
     secretsPresent: [...present].sort(),
   };
-  // Checks that need the placed apps (database servers next to their consumers) join the
-  // same report. Then, on an otherwise valid spec, a rehearsal of every generator that could
-  // still refuse a value (it would only echo problems already listed): all before any resource.
-  issues.push(...dataServiceIssues(spec));
-  if (issues.length === 0) issues.push(...rehearse(spec));
-  if (issues.length > 0) throw new ConfigError(issues);
-  return deepFreeze(spec);
+  return { settings, raw, present, broken, issues };
 }
 
 /** The runtime's record of which config keys are secret (engine-provided, not in the typings). */
 type RuntimeWithSecrets = typeof pulumi.runtime & { isConfigSecret?: (key: string) => boolean };
 
-/** Reads the running stack's configuration through Pulumi. */
-export function loadSpec(): HomelabSpec {
+/** The running stack's configuration as Pulumi holds it. */
+export function stackInput(): StackInput {
   const config = pulumi.runtime.allConfig();
   const runtime: RuntimeWithSecrets = pulumi.runtime;
   const isSecret = runtime.isConfigSecret;
@@ -787,10 +484,10 @@ export function loadSpec(): HomelabSpec {
     throw new Error(
       "@pulumi/pulumi no longer exposes runtime.isConfigSecret; cannot tell plain config from secrets",
     );
-  return parseSpec({
+  return {
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
     config,
     secretKeys: Object.keys(config).filter((key) => isSecret(key)),
-  });
+  };
 }

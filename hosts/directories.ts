@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { directoriesScript } from "../plan/directories";
 import type { ResolvedMount } from "../plan/storage";
 import type { Host } from "./host";
+import { withAlias } from "./renamed";
 
 export interface HostDirectoriesArgs {
   host: Host;
@@ -20,7 +21,8 @@ export class HostDirectories extends pulumi.ComponentResource {
   readonly done: pulumi.Resource;
 
   constructor(name: string, args: HostDirectoriesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:hosts:Directories", name, {}, opts);
+    // Renamed from `homelab:hosts:Directories`: the alias keeps deployed stacks' resources.
+    super("homelab:hosts:HostDirectories", name, {}, withAlias(opts, "homelab:hosts:Directories"));
     const script = directoriesScript(args.mounts, args.owner);
     const connection = args.host.connection;
     const childOpts = { parent: this, retainOnDelete: true };

@@ -1,6 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { SUDO_PRELUDE, shellQuote } from "../plan/shell";
+import { withAlias } from "./renamed";
 import type { Host } from "./host";
 
 export interface HostFileArgs {
@@ -36,7 +37,8 @@ export function writeFileScript(
  */
 export class HostFile extends pulumi.ComponentResource {
   constructor(name: string, args: HostFileArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("homelab:hosts:File", name, {}, opts);
+    // Renamed from `homelab:hosts:File`: the alias keeps deployed stacks' resources.
+    super("homelab:hosts:HostFile", name, {}, withAlias(opts, "homelab:hosts:File"));
     const create = pulumi
       .output(args.content)
       .apply((c) =>

@@ -1,4 +1,6 @@
-import { DATABASE_CONSUMERS, DB_PORTS, databaseName, type DbEngine } from "../catalog/data";
+import { CATALOG } from "../catalog";
+import { DB_PORTS, databaseName } from "../catalog/data";
+import type { DbEngine } from "../catalog/types";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 
 /**
@@ -29,7 +31,7 @@ export interface DbConnection {
 }
 
 export function connectionFor(app: string): DbConnection | undefined {
-  const need = DATABASE_CONSUMERS[app];
+  const need = CATALOG.get(app)?.database;
   if (!need) return undefined;
   const name = databaseName(app);
   return {
@@ -43,7 +45,7 @@ export function connectionFor(app: string): DbConnection | undefined {
 
 /** The consumer's env (`K=V`), its connection filled in; `password` may be a placeholder. */
 export function databaseEnv(app: string, password: string): string[] {
-  const need = DATABASE_CONSUMERS[app];
+  const need = CATALOG.get(app)?.database;
   const conn = connectionFor(app);
   if (!need || !conn) return [];
   const fill = (v: string) =>
@@ -60,7 +62,7 @@ export function databaseEnv(app: string, password: string): string[] {
 
 /** The consumer's env keys whose values carry the password. */
 export function databaseSecretKeys(app: string): string[] {
-  const need = DATABASE_CONSUMERS[app];
+  const need = CATALOG.get(app)?.database;
   if (!need) return [];
   return Object.keys(need.env)
     .filter((k) => need.env[k].includes("{password}"))
@@ -111,19 +113,6 @@ export function mariadbInitScript(conn: DbConnection): string {
   ].join("\n");
 }
 
-/**
- * Apps that must run on the same host as another (a shared directory, a host-local network):
- * companion → owner.
- */
-export const COMPANIONS: Readonly<Record<string, string>> = {
-  "immich-postgres": "immich-server",
-  "immich-redis": "immich-server",
-  "karakeep-chrome": "karakeep",
-  "nextcloud-cron": "nextcloud",
-  "nextcloud-redis": "nextcloud",
-  "outline-redis": "outline",
-};
-
 export interface DataIssue {
   key: string;
   message: string;
@@ -135,7 +124,7 @@ function placed(spec: HomelabSpec, name: string): AppSpec[] {
 
 /**
  * What the shared data services need from the stack, as config problems: every consumer's
- * database server on its host, every companion next to its owner. Pure, so the loader can
+ * database server on its host. Pure, so the loader can
  * report them with the rest of the validation.
  */
 export function dataServiceIssues(spec: HomelabSpec): DataIssue[] {
@@ -147,25 +136,6 @@ export function dataServiceIssues(spec: HomelabSpec): DataIssue[] {
         key: `homelab:apps.${conn.engine}.enabled`,
         message: `required because ${app.name} is enabled: it keeps its data in the shared ${conn.engine} of host ${app.host} (enable the data profile)`,
       });
-    }
-  }
-  for (const [companion, owner] of Object.entries(COMPANIONS).sort(([a], [b]) =>
-    a.localeCompare(b),
-  )) {
-    const owners = placed(spec, owner);
-    const companions = placed(spec, companion);
-    for (const o of owners) {
-      if (companions.length === 0) {
-        issues.push({
-          key: `homelab:apps.${companion}.enabled`,
-          message: `required because ${owner} is enabled`,
-        });
-      } else if (!companions.some((c) => c.host === o.host)) {
-        issues.push({
-          key: `homelab:apps.${companion}.host`,
-          message: `must be ${o.host}, where ${owner} runs (they share a host-local network or directory)`,
-        });
-      }
     }
   }
   return issues;

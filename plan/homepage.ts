@@ -10,24 +10,11 @@ import { appUrl } from "./proxy/traefik";
  * generated services file instead. Both come from each app's `route.dashboard`.
  */
 
-/** Names people know the apps by, where the catalog name is not it. */
-const DISPLAY_NAMES: Readonly<Record<string, string>> = {
-  "immich-server": "Immich",
-  "wg-easy": "WireGuard",
-  bookstack: "BookStack",
-  homeassistant: "Home Assistant",
-  karakeep: "KaraKeep",
-  mlflow: "MLflow",
-  n8n: "n8n",
-  nodered: "Node-RED",
-  pihole: "Pi-hole",
-  qbittorrent: "qBittorrent",
-  wordpress: "WordPress",
-};
 
+/** The name people know an app by: its `displayName`, else its catalog name in words. */
 export function displayName(app: string): string {
   return (
-    DISPLAY_NAMES[app] ??
+    CATALOG.get(app)?.displayName ??
     app
       .split("-")
       .map((w) => w.charAt(0).toUpperCase() + w.slice(1))

@@ -2,9 +2,8 @@
  * What `homelab:apps.<name>` may change and what it may not: the owner tunes an app, but an
  * override never replaces what the program manages (ids, secrets, security switches) and
  * never takes SSO away from an app that has no login of its own. Pure functions of the
- * catalog; config/load.ts turns their answers into issues named by key.
+ * catalog; plan/placement.ts turns their answers into issues named by key.
  */
-import { DATABASE_CONSUMERS } from "../catalog/data";
 import type { AppDefinition } from "../catalog/types";
 import type { AuthPolicy } from "../config/spec";
 
@@ -44,7 +43,7 @@ export function envOverrideProblem(def: AppDefinition, key: string): string | un
     return "looks like a secret; secrets never sit in plain config (they are generated or set with pulumi config set --secret)";
   if (def.env && key in def.env)
     return `is set by the program for ${def.name}; it cannot be overridden`;
-  const db = DATABASE_CONSUMERS[def.name];
+  const db = def.database;
   if (db && key in db.env) return `is ${def.name}'s database connection, wired by the program`;
   return undefined;
 }

@@ -5,13 +5,13 @@
  * So a value that slipped past the schema fails here, with nothing registered, instead of
  * in the middle of a deployment.
  */
-import { BACKUP_APP } from "../catalog/backup";
+import { BACKUP_APP, BACKUP_SCRIPT_PATH } from "../catalog/backup";
 import { CATALOG } from "../catalog";
 import type { ConfigIssue } from "../config/errors";
 import type { HomelabSpec } from "../config/spec";
 import { crontab } from "./backup/crontab";
 import { backupJobPlan } from "./backup/job";
-import { BACKUP_SCRIPT_PATH, backupScript } from "./backup/script";
+import { backupScript } from "./backup/script";
 import { planContainer } from "./container";
 import { directoriesScript } from "./directories";
 import { adminBootstrapScript, autheliaConfig } from "./proxy/authelia";

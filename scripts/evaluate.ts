@@ -18,6 +18,17 @@ export interface RegisteredResource {
   inputs: Record<string, unknown>;
   /** Dotted paths of inputs that are marked secret (`envs.3`, `uploads.0.content`). */
   secretPaths: string[];
+  /** Earlier identities the engine maps to this resource (`aliases`), as the SDK sends them. */
+  aliases: AliasSpec[];
+}
+
+/** One alias as the SDK sends it to the engine (empty fields: the resource's own). */
+export interface AliasSpec {
+  urn?: string;
+  name?: string;
+  type?: string;
+  parentUrn?: string;
+  noParent?: boolean;
 }
 
 export interface Evaluation {
@@ -99,6 +110,22 @@ function computedState(
 interface MonitorLike {
   registerResource(req: RegisterRequest, cb: (err: unknown, res: unknown) => void): Promise<void>;
 }
+interface AliasMessage {
+  getUrn(): string;
+  getSpec():
+    | { getName(): string; getType(): string; getParenturn(): string; getNoparent(): boolean }
+    | undefined;
+}
+function aliasSpec(a: AliasMessage): AliasSpec {
+  const spec = a.getSpec();
+  if (!spec) return { urn: a.getUrn() };
+  const out: AliasSpec = {};
+  if (spec.getName()) out.name = spec.getName();
+  if (spec.getType()) out.type = spec.getType();
+  if (spec.getParenturn()) out.parentUrn = spec.getParenturn();
+  if (spec.getNoparent()) out.noParent = true;
+  return out;
+}
 interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -109,6 +136,7 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getReplaceonchangesList(): string[];
+  getAliasesList(): AliasMessage[];
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
@@ -175,6 +203,7 @@ export async function evaluate(
       replaceOnChanges: req.getReplaceonchangesList(),
       inputs: {},
       secretPaths: secretPaths(raw),
+      aliases: req.getAliasesList().map(aliasSpec),
     };
     resources.push(entry);
     try {

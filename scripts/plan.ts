@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseSpec } from "../config/load";
+import { parseSpec } from "../plan/resolve";
 import { ConfigError } from "../config/errors";
 import { deploy } from "../program";
 import { evaluate } from "./evaluate";

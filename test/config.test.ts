@@ -1,9 +1,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../config/errors";
-import { parseSpec } from "../config/load";
+import { parseSpec } from "../plan/resolve";
 import { resolveTier } from "../plan/storage";
-import { badStacks, FIXTURES, goodStacks, run, stackConfig, withConfig } from "./helpers/harness";
+import {
+  badStacks,
+  FIXTURES,
+  goodStacks,
+  runCached,
+  stackConfig,
+  withConfig,
+} from "./helpers/harness";
 
 function expectedKeys(fixture: string): string[] {
   const text = readFileSync(join(FIXTURES, fixture), "utf8");
@@ -18,7 +25,7 @@ describe("bad stack files are rejected before any resource is registered", () =>
   });
 
   it.each(badStacks())("%s", async (fixture) => {
-    const ev = await run(fixture);
+    const ev = await runCached(fixture);
     expect(ev.error).toBeInstanceOf(ConfigError);
     const issues = (ev.error as ConfigError).issues.map((i) => i.key);
     for (const key of expectedKeys(fixture)) {
@@ -31,7 +38,7 @@ describe("bad stack files are rejected before any resource is registered", () =>
 
 describe("good stack files", () => {
   it.each(goodStacks())("%s validates and evaluates", async (stack) => {
-    const ev = await run(stack);
+    const ev = await runCached(stack);
     expect(ev.error).toBeUndefined();
     expect(ev.resources.length).toBeGreaterThan(0);
   });

@@ -7,7 +7,7 @@
 import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import { ConfigError } from "../config/errors";
-import { parseSpec } from "../config/load";
+import { parseSpec } from "../plan/resolve";
 import { evaluate, type Evaluation, type RegisteredResource } from "../scripts/evaluate";
 import {
   container,

@@ -1,8 +1,7 @@
 import { CATALOG } from "../catalog";
-import { parseSpec } from "../config/load";
+import { parseSpec } from "../plan/resolve";
 import { checkResources } from "../policy/rules";
-import type { HostSpec, StorageClass, Tier } from "../config/spec";
-import { resolveTier } from "../plan/storage";
+import type { HostSpec, StorageClass } from "../config/spec";
 import { LABELS } from "../plan/labels";
 
 /** `uid:gid` of a directory the catalog declares owned by its image (`owner: "image"`). */
@@ -29,6 +28,29 @@ function exceptionsOf(labels: Record<string, string>): Record<string, string> {
     ? (JSON.parse(labels[LABELS.exceptions]) as Record<string, string>)
     : {};
 }
+
+/**
+ * Where each class lands on prod's hosts (Pulumi.prod.yaml, DESIGN §4), written out by hand:
+ * gateway has only an SSD; forge has no HDD, so data and backups fall back to its SSD.
+ */
+const NVME_AND_SSD = {
+  config: "/mnt/ssd",
+  database: "/mnt/ssd",
+  metrics: "/mnt/ssd",
+  logs: "/mnt/ssd",
+  cache: "/mnt/nvme",
+  transcode: "/mnt/nvme",
+  games: "/mnt/nvme",
+} as const;
+const PROD_ROOTS: Readonly<Record<string, Readonly<Record<StorageClass, string>>>> = {
+  gateway: Object.fromEntries(
+    ["config", "database", "metrics", "logs", "cache", "transcode", "games", "data", "backups"].map(
+      (c) => [c, "/srv/ssd"],
+    ),
+  ) as Record<StorageClass, string>,
+  nas: { ...NVME_AND_SSD, data: "/mnt/storage", backups: "/mnt/storage" },
+  forge: { ...NVME_AND_SSD, data: "/mnt/ssd", backups: "/mnt/ssd" },
+};
 
 function underTier(host: HostSpec, path: string): boolean {
   return Object.values(host.storage).some(
@@ -89,12 +111,12 @@ describe.each(goodStacks())("every container of %s", (stack) => {
       const declared = Object.keys(exceptionsOf(labels)).includes("hostAccess");
       for (const v of (c.inputs.volumes ?? []) as Volume[]) {
         if (underTier(host, v.hostPath)) {
-          const [tier, root] = Object.entries(host.storage).find(([, r]) =>
+          const root = Object.values(host.storage).find((r) =>
             v.hostPath.startsWith(`${r}/`),
-          ) as [Tier, string];
+          ) as string;
           const cls = v.hostPath.slice(root.length + 1).split("/")[0] as StorageClass;
           expect(labels[LABELS.classes]?.split(",")).toContain(cls);
-          expect(tier).toBe(resolveTier(cls, host, spec.storage));
+          if (stack === "prod") expect(root).toBe(PROD_ROOTS[host.name][cls]);
         } else {
           // Outside the tiers only with a declared reason (socket proxy, exporters).
           expect(declared).toBe(true);

@@ -8,7 +8,7 @@
  * change here. `cache`, `transcode`, `data` and the other classes are left out unless included.
  */
 import { definitionOf } from "../../catalog";
-import { textfileDir } from "../../catalog/observability";
+import { textfileDir } from "../observability/textfile";
 import type { AppDefinition } from "../../catalog/types";
 import type { HomelabSpec, HostSpec, StorageClass } from "../../config/spec";
 import { appMounts, resolveTier, type ResolvedMount } from "../storage";

@@ -1,3 +1,4 @@
+import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
 /**
  * The documented restore commands, one per app and one for the whole host.
  *
@@ -8,7 +9,7 @@
  * staging and are loaded with the database's own client.
  */
 import { hookOutput, shellQuote } from "./hooks";
-import { BACKUP_SCRIPT_PATH, type BackupJobPlan } from "./script";
+import { type BackupJobPlan } from "./script";
 
 export interface RestoreTarget {
   /** Name of the BackupJob container on the host (`docker exec` target). */

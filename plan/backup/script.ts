@@ -17,8 +17,6 @@ import {
   type DumpHook,
 } from "./hooks";
 
-/** Where the BackupJob uploads the script in the container. */
-export const BACKUP_SCRIPT_PATH = "/etc/homelab/backup.sh";
 /** busybox crond reads `<dir>/root`; `serve` starts crond on this directory. */
 export const CRONTABS_DIR = "/etc/crontabs";
 /** Host directories are mounted below this prefix, so `/source/<host path>` restores 1:1. */

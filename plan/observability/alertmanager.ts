@@ -9,7 +9,6 @@ import { GO_YAML } from "./prometheus";
 
 /** Where the ObservabilityStack puts the value of `homelab:alertingSecret` in the container. */
 export const ALERTING_SECRET_PATH = "/etc/alertmanager/secrets/alerting-secret";
-export const ALERTMANAGER_CONFIG_PATH = "/etc/alertmanager/alertmanager.yml";
 /**
  * Oldest Alertmanager that loads every receiver generated here: webhook `url_file` arrived in
  * 0.26 and discord `webhook_url_file` works from 0.28 (broken in 0.27). Email

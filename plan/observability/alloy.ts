@@ -1,3 +1,4 @@
+import { LOKI_PORT } from "../../catalog/observability";
 /**
  * Grafana Alloy configuration for the agent that runs on every host: it discovers the host's
  * containers through the local socket proxy, labels each log stream with `host`, `app` and
@@ -10,7 +11,6 @@
 import type { HomelabSpec } from "../../config/spec";
 import { hostByName } from "../../config/spec";
 import { LABELS } from "../labels";
-import { LOKI_PORT } from "./loki";
 import {
   appRelabel,
   dockerLabelMeta,
@@ -21,8 +21,6 @@ import {
   type RelabelConfig,
   remoteWriteUrl,
 } from "./prometheus";
-
-export const ALLOY_CONFIG_PATH = "/etc/alloy/config.alloy";
 
 /** An Alloy string literal. */
 function s(value: string): string {

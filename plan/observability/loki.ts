@@ -1,3 +1,4 @@
+import { LOKI_PORT, LOKI_DATA_DIR } from "../../catalog/observability";
 /**
  * Loki 3.x configuration: one single-binary instance on the observability host, chunks and
  * TSDB index on the filesystem under /loki (the `logs` storage class), retention applied by
@@ -6,11 +7,6 @@
 import { stringify } from "yaml";
 import type { HomelabSpec } from "../../config/spec";
 import { GO_YAML } from "./prometheus";
-
-export const LOKI_PORT = 3100;
-export const LOKI_CONFIG_PATH = "/etc/loki/config.yml";
-/** Mount point of Loki's data directory in the container. */
-export const LOKI_DATA_DIR = "/loki";
 
 /** First day of the v13 schema; fixed so the config never changes with the calendar. */
 const SCHEMA_FROM = "2024-01-01";

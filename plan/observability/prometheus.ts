@@ -1,3 +1,9 @@
+import {
+  PROMETHEUS_PORT,
+  NODE_EXPORTER_PORT,
+  CADVISOR_PORT,
+  PROMETHEUS_DATA_DIR,
+} from "../../catalog/observability";
 /**
  * Prometheus configuration (DESIGN §7): a function of the hosts and the observability
  * settings only. App targets are discovered at run time from container labels: on its own
@@ -16,18 +22,11 @@ export const GO_YAML = { version: "1.1", lineWidth: 0, aliasDuplicateObjects: fa
 
 /** Where the socket proxy listens, as seen from containers on the same host. */
 export const LOCAL_SOCKET_PROXY = "tcp://socket-proxy:2375";
-/** Prometheus' HTTP port; published on its host's LAN address for Alloy's remote write. */
-export const PROMETHEUS_PORT = 9090;
 /** Path of Prometheus' remote-write receiver (`--web.enable-remote-write-receiver`). */
 export const REMOTE_WRITE_PATH = "/api/v1/write";
-/** node-exporter listens on this port of every host's LAN address. */
-export const NODE_EXPORTER_PORT = 9100;
-/** cAdvisor is published on this port of every host's LAN address. */
-export const CADVISOR_PORT = 8081;
 
 export const PROMETHEUS_CONFIG_PATH = "/etc/prometheus/prometheus.yml";
 export const PROMETHEUS_RULES_DIR = "/etc/prometheus/rules";
-export const PROMETHEUS_DATA_DIR = "/prometheus";
 
 /** Job names the rules and dashboards rely on. */
 export const JOBS = { node: "node", cadvisor: "cadvisor", apps: "apps" } as const;

@@ -1,14 +1,15 @@
+import { BACKUP_SCRIPT_PATH } from "../../catalog/backup";
 /**
  * Coverage by construction: every stateful mount of every container of every good
  * stack is backed up by the BackupJob of its host, read-only, and named in the uploaded script.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../../catalog";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import type { HostSpec, StorageClass } from "../../config/spec";
 import { hookOutput } from "../../plan/backup/hooks";
 import { dumpHooks, STAGING_TARGET } from "../../plan/backup/job";
-import { BACKUP_SCRIPT_PATH, sourcePath } from "../../plan/backup/script";
+import { sourcePath } from "../../plan/backup/script";
 import { LABELS } from "../../plan/labels";
 import { deploy } from "../../program";
 import { evaluate, type RegisteredResource } from "../../scripts/evaluate";

@@ -1,10 +1,9 @@
 import { CATALOG, definitionOf } from "../../catalog";
-import { DATABASE_CONSUMERS } from "../../catalog/data";
 import { MOSQUITTO_CONF_PATH } from "../../catalog/home";
-import { IDLE_ABLE, PIHOLE_RECORDS_FILE } from "../../catalog/infra";
+import { PIHOLE_RECORDS_FILE } from "../../catalog/infra";
 import { serviceApps } from "../../catalog/services";
 import { COLLABORA_HOOK_PATH } from "../../components/cloudStack";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import { hostByName } from "../../config/spec";
 import { instanceId } from "../../plan/container";
 import { connectionFor } from "../../plan/dataServices";
@@ -172,7 +171,14 @@ describe("data services", () => {
   const consumers = spec.apps.filter((a) => connectionFor(a.name) !== undefined);
 
   it("every database consumer of the stack is enabled here", () => {
-    expect(consumers.map((a) => a.name).sort()).toEqual(Object.keys(DATABASE_CONSUMERS).sort());
+    expect(consumers.map((a) => a.name).sort()).toEqual([
+      "bookstack",
+      "gitea",
+      "n8n",
+      "nextcloud",
+      "outline",
+      "wordpress",
+    ]);
   });
 
   it("every consumer has its own database, role and password, created by its own init before it starts", async () => {
@@ -378,7 +384,7 @@ describe("infra and security", () => {
 
   it("Sablier marks the idle-able apps and talks to Docker through the socket proxy", async () => {
     const ev = await evaluation();
-    for (const name of IDLE_ABLE) {
+    for (const name of ["bookstack", "heimdall", "jupyter", "mlflow", "organizr", "wordpress"]) {
       if (!spec.apps.some((a) => a.name === name)) continue;
       expect(labelsOf(container(ev, name))["sablier.group"]).toBe(name);
     }

@@ -11,6 +11,7 @@ import {
 export { CONTAINER, labelsOf };
 import { readStack, type StackConfig } from "../../scripts/stackFile";
 import { deploy } from "../../program";
+import { load } from "./evaluations";
 
 export const ROOT = join(__dirname, "..", "..");
 export const FIXTURES = join(ROOT, "test", "fixtures");
@@ -51,11 +52,15 @@ export function run(stack: string | StackConfig): Promise<Evaluation> {
 }
 
 const cache = new Map<string, Promise<Evaluation>>();
-/** Same as run, memoised per stack name for suites that only read the result. */
+/**
+ * A stack file's evaluation for suites that only read it: the one the run's global setup
+ * stored (test/helpers/evaluations.ts), else evaluated here once per suite.
+ */
 export function runCached(stack: string): Promise<Evaluation> {
   let ev = cache.get(stack);
   if (!ev) {
-    ev = run(stack);
+    const stored = load(stack);
+    ev = stored ? Promise.resolve(stored) : run(stack);
     cache.set(stack, ev);
   }
   return ev;

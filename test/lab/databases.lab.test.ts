@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
-import { loadSpec } from "../../config/load";
+import { loadSpec } from "../../plan/resolve";
 import { dumpHooks } from "../../plan/backup/job";
 import { renderHook } from "../../plan/backup/hooks";
 import { containers, envOf, labelsOf, run } from "../helpers/harness";

@@ -1,7 +1,7 @@
 import { CATALOG } from "../../catalog";
 import { MEDIA_API_BYPASS, gluetunEnv, mediaApps, withTranscodeTmpfs } from "../../catalog/media";
 import type { AppDefinition } from "../../catalog/types";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import { stackConfig } from "../helpers/harness";
 
 const def = (name: string): AppDefinition => {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { definitionOf } from "../../catalog";
 import { MediaStack } from "../../components/mediaStack";
-import { loadSpec } from "../../config/load";
+import { loadSpec } from "../../plan/resolve";
 import { Host } from "../../hosts/host";
 import { evaluate, type Evaluation, type RegisteredResource } from "../../scripts/evaluate";
 import { DATA_TREE_DIRS } from "../../plan/storage";

@@ -1,5 +1,5 @@
 import { ConfigError } from "../../config/errors";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import { run, stackConfig, withConfig } from "../helpers/harness";
 
 /** Runs a stack that must be rejected and returns its issues by key (messages joined). */

@@ -1,5 +1,5 @@
 /**
- * A realistic three-host HomelabSpec for the observability generators, and helpers that run
+ * A three-host stack for the observability generators, and helpers that run
  * the real Prometheus tools on generated files.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -7,107 +7,24 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { AlertingSpec, AppSpec, HomelabSpec, HostSpec } from "../../config/spec";
+import type { AlertingSpec, AppSpec, HomelabSpec } from "../../config/spec";
+import { parseSpec } from "../../plan/resolve";
+import { stackConfig } from "../helpers/harness";
 
-const hosts: HostSpec[] = [
-  {
-    name: "atlas",
-    docker: {
-      kind: "ssh",
-      url: "ssh://deploy@10.0.0.10",
-      user: "deploy",
-      host: "10.0.0.10",
-      port: 22,
-    },
-    address: "10.0.0.10",
-    edge: true,
-    gpu: "intel",
-    renderGroup: 105,
-    memoryMb: 32768,
-    cpus: 8,
-    storage: { nvme: "/mnt/nvme", ssd: "/mnt/ssd" },
-    ssh: { user: "deploy", port: 22 },
-  },
-  {
-    name: "hermes",
-    docker: {
-      kind: "ssh",
-      url: "ssh://deploy@10.0.0.11",
-      user: "deploy",
-      host: "10.0.0.11",
-      port: 22,
-    },
-    address: "10.0.0.11",
-    edge: false,
-    gpu: "none",
-    memoryMb: 16384,
-    storage: { ssd: "/srv/ssd", hdd: "/srv/tank/hdd" },
-    ssh: { user: "deploy", port: 22 },
-  },
-  {
-    name: "pi",
-    docker: { kind: "tcp", url: "tcp://10.0.0.12:2376", host: "10.0.0.12", port: 2376 },
-    address: "10.0.0.12",
-    edge: false,
-    gpu: "none",
-    memoryMb: 8192,
-    storage: { ssd: "/data/ssd" },
-  },
-];
+const FILE = "good/observability-three-hosts.yaml";
+let base: HomelabSpec | undefined;
+
+/**
+ * The three-host stack file (test/fixtures/good/observability-three-hosts.yaml) as the real
+ * loader parses it; `overrides` vary top-level fields of the parsed spec.
+ */
+export function homelabFixture(overrides: Partial<HomelabSpec> = {}): HomelabSpec {
+  base ??= parseSpec(stackConfig(FILE));
+  return { ...base, ...overrides };
+}
 
 function app(name: string, host: string, memoryMb = 512): AppSpec {
   return { name, host, subdomain: name, memoryMb, env: {}, auth: "one_factor" };
-}
-
-const apps: AppSpec[] = [
-  app("alertmanager", "atlas", 128),
-  app("grafana", "atlas"),
-  app("jellyfin", "hermes", 4096),
-  app("loki", "atlas", 1024),
-  app("prometheus", "atlas", 2048),
-  app("qbittorrent", "hermes", 1024),
-  app("sonarr", "hermes"),
-  app("traefik", "atlas", 256),
-];
-
-/** The fixture spec; `alerting` and top-level fields can be overridden. */
-export function homelabFixture(overrides: Partial<HomelabSpec> = {}): HomelabSpec {
-  return {
-    project: "homelab",
-    stack: "prod",
-    domain: "lab.example.org",
-    mode: "domain",
-    timezone: "Europe/Berlin",
-    owner: { uid: 1000, gid: 1000 },
-    lanCidrs: ["10.0.0.0/24"],
-    hosts,
-    storage: {},
-    profiles: ["core", "media", "observability"],
-    apps,
-    dns: { provider: "cloudflare", zone: "example.org", target: "203.0.113.7", proxied: false },
-    tls: { email: "owner@example.org", staging: false },
-    sso: { provider: "authelia", usersFromConfig: false },
-    vpn: {
-      provider: "mullvad",
-      type: "wireguard",
-      countries: ["Sweden"],
-      addresses: ["10.64.0.2/32"],
-    },
-    backup: {
-      schedule: "30 3 * * *",
-      checkSchedule: "0 5 * * 0",
-      checkReadData: "5%",
-      repositories: [
-        { url: "local", retention: { daily: 7, weekly: 4, monthly: 0 } },
-        { url: "b2:homelab-backup:/restic", retention: { daily: 7, weekly: 4, monthly: 3 } },
-      ],
-      include: [],
-    },
-    alerting: { receiver: "ntfy", to: "https://ntfy.sh/homelab-alerts" },
-    observability: { retentionDays: 30, logRetentionDays: 14 },
-    secretsPresent: ["cloudflare:apiToken", "homelab:vpnPrivateKey"],
-    ...overrides,
-  };
 }
 
 /** The same spec with one more app, inserted in name order as the loader does. */

@@ -45,7 +45,11 @@ describe("accessControlRules", () => {
     const photos = indexOf(
       (r) => r.domain[0] === "photos.lab.example.org" && r.policy === "bypass",
     );
-    expect(rules[jellyfin].resources).toContain("^/Videos/.*");
+    // The catalog's paths for native clients, carried over as they are.
+    expect(rules[jellyfin].resources).toEqual(
+      [...(def("jellyfin").route?.bypassPaths ?? [])].sort(),
+    );
+    expect(rules[jellyfin].resources?.length).toBeGreaterThan(0);
     expect(rules[photos].resources).toEqual(["^/api/.*"]);
     const firstFactor = indexOf((r) => r.policy === "one_factor" || r.policy === "two_factor");
     expect(jellyfin).toBeLessThan(firstFactor);
@@ -98,7 +102,16 @@ describe("autheliaConfig", () => {
 
   it("denies by default and carries the rules", () => {
     expect(at("access_control.default_policy")).toBe("deny");
-    expect(at("access_control.rules")).toEqual(accessControlRules(spec, spec.apps, def));
+    const jellyfinPaths = [...(def("jellyfin").route?.bypassPaths ?? [])].sort();
+    expect(at("access_control.rules")).toEqual([
+      { domain: ["auth.lab.example.org"], policy: "bypass" },
+      { domain: ["jellyfin.lab.example.org"], resources: jellyfinPaths, policy: "bypass" },
+      { domain: ["photos.lab.example.org"], resources: ["^/api/.*"], policy: "bypass" },
+      { domain: ["jellyfin.lab.example.org"], policy: "one_factor" },
+      { domain: ["photos.lab.example.org"], policy: "one_factor" },
+      { domain: ["whoami.lab.example.org"], policy: "one_factor" },
+      { domain: ["*.lab.example.org"], subject: ["group:admins"], policy: "two_factor" },
+    ]);
   });
 
   it("listens on 9091 and exports metrics on 9959", () => {

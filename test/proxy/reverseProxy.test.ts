@@ -1,5 +1,5 @@
 import { definitionOf } from "../../catalog";
-import { parseSpec } from "../../config/load";
+import { parseSpec } from "../../plan/resolve";
 import { LABELS } from "../../plan/labels";
 import { remoteRoutePort } from "../../plan/proxy/traefik";
 import {
