@@ -16,12 +16,15 @@ export const backupApp: AppDefinition = {
   profile: "core",
   description:
     "Scheduled restic backups of every config and database directory of the host, with database dumps, retention and checks",
-  image: { repository: "restic/restic", tag: "0.18.0" },
-  contract: { user: "0:0", source: ["restic/restic docker/Dockerfile@v0.18.0"] },
+  image: { repository: "restic/restic", tag: "0.19.1" },
+  contract: {
+    user: "0:0",
+    source: ["restic/restic docker/Dockerfile.release and docker/entrypoint.sh@v0.19.1"],
+  },
   perHost: true,
   // Losing a config volume must never mean losing the homelab: on even without the core profile.
   always: true,
-  // The image's ENTRYPOINT is restic itself; the container runs the generated script, whose
+  // The image's ENTRYPOINT runs restic (under nice); the container runs the generated script, whose
   // `serve` installs the dump clients, initialises the repositories and runs busybox crond.
   entrypoint: ["/bin/sh"],
   command: [BACKUP_SCRIPT_PATH, "serve"],

@@ -27,7 +27,15 @@ import type { AppDefinition } from "./types";
  */
 
 const NEXTCLOUD_IMAGE = { repository: "nextcloud", tag: "33.0.8-apache" } as const;
-const IMMICH_VERSION = "v2.1.0";
+/** Server and machine learning are released together: their versions always match. */
+const IMMICH_SERVER_IMAGE = {
+  repository: "ghcr.io/immich-app/immich-server",
+  tag: "v2.1.0",
+} as const;
+const IMMICH_ML_IMAGE = {
+  repository: "ghcr.io/immich-app/immich-machine-learning",
+  tag: "v2.1.0",
+} as const;
 /** Apache listens here instead of 80 (apacheListenFiles), which only the edge proxy publishes. */
 export const NEXTCLOUD_PORT = 8880;
 
@@ -35,11 +43,11 @@ export const NEXTCLOUD_PORT = 8880;
 export function immichMlTag(gpu: GpuKind): string {
   switch (gpu) {
     case "nvidia":
-      return `${IMMICH_VERSION}-cuda`;
+      return `${IMMICH_ML_IMAGE.tag}-cuda`;
     case "intel":
-      return `${IMMICH_VERSION}-openvino`;
+      return `${IMMICH_ML_IMAGE.tag}-openvino`;
     default:
-      return IMMICH_VERSION;
+      return IMMICH_ML_IMAGE.tag;
   }
 }
 
@@ -229,7 +237,7 @@ export const cloudApps: readonly AppDefinition[] = [
     displayName: "Immich",
     profile: "cloud",
     description: "Immich: photo and video library with phone backup",
-    image: { repository: "ghcr.io/immich-app/immich-server", tag: IMMICH_VERSION },
+    image: IMMICH_SERVER_IMAGE,
     contract: {
       user: "0:0",
       source: ["immich-app/base-images server/Dockerfile@202510071103"],
@@ -282,7 +290,7 @@ export const cloudApps: readonly AppDefinition[] = [
     name: "immich-machine-learning",
     profile: "cloud",
     description: "Immich machine learning: faces, smart search (on the GPU host)",
-    image: { repository: "ghcr.io/immich-app/immich-machine-learning", tag: IMMICH_VERSION },
+    image: IMMICH_ML_IMAGE,
     contract: { user: "0:0", source: ["immich-app/immich machine-learning/Dockerfile@1f4563e7"] },
     placement: "gpu",
     gpu: "compute",
@@ -348,10 +356,10 @@ export const cloudApps: readonly AppDefinition[] = [
     name: "navidrome",
     profile: "cloud",
     description: "Navidrome: music streaming from the shared library (Subsonic API)",
-    image: { repository: "deluan/navidrome", tag: "0.58.0" },
+    image: { repository: "deluan/navidrome", tag: "0.63.2" },
     contract: {
       user: "0:0",
-      source: ["navidrome/navidrome Dockerfile@v0.58.0"],
+      source: ["navidrome/navidrome Dockerfile@v0.63.2"],
       // Until a user exists the web UI's first visitor creates the admin (/auth/createAdmin);
       // ND_DEVAUTOCREATEADMINPASSWORD creates `admin` during the initial setup instead. The
       // image logs that password once, in a warning, when it does.

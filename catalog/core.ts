@@ -1,3 +1,4 @@
+import { REDIS_IMAGE } from "./shared";
 import type { AppDefinition } from "./types";
 
 /** The way in: socket proxy, reverse proxy, SSO and a smoke-test app. */
@@ -11,12 +12,13 @@ export const coreApps: readonly AppDefinition[] = [
     },
     profile: "core",
     description: "Read-only Docker API subset for Traefik, Prometheus, Alloy and the dashboard",
-    image: { repository: "lscr.io/linuxserver/socket-proxy", tag: "3.2.6" },
+    image: { repository: "lscr.io/linuxserver/socket-proxy", tag: "3.4.3-r0-ls91" },
     contract: {
       user: "0:0",
       source: [
-        "linuxserver/docker-socket-proxy Dockerfile@3.2.6-r0-ls59",
-        "linuxserver/docker-socket-proxy root/docker-entrypoint.sh@3.2.6-r0-ls59",
+        "linuxserver/docker-socket-proxy Dockerfile@3.4.3-r0-ls91",
+        "linuxserver/docker-socket-proxy root/docker-entrypoint.sh@3.4.3-r0-ls91",
+        "linuxserver/docker-socket-proxy root/templates/haproxy.cfg@3.4.3-r0-ls91",
       ],
     },
     perHost: true,
@@ -59,7 +61,7 @@ export const coreApps: readonly AppDefinition[] = [
     },
     profile: "core",
     description: "Reverse proxy: TLS, routing by container labels, forward-auth",
-    image: { repository: "traefik", tag: "v3.5.3" },
+    image: { repository: "traefik", tag: "v3.7.11" },
     enabledWhen: "traefik",
     contract: {
       user: "0:0",
@@ -171,10 +173,10 @@ export const coreApps: readonly AppDefinition[] = [
     },
     profile: "core",
     description: "Single sign-on portal and forward-auth for every admin app",
-    image: { repository: "authelia/authelia", tag: "4.39.13" },
+    image: { repository: "authelia/authelia", tag: "4.39.20" },
     contract: {
       user: "0:0",
-      source: ["authelia/authelia Dockerfile@v4.39.13", "authelia/authelia entrypoint.sh@v4.39.13"],
+      source: ["authelia/authelia Dockerfile@v4.39.20", "authelia/authelia entrypoint.sh@v4.39.20"],
       // No setup page and no sign-up: users come from the users file, where the program
       // writes one admin from this secret's digest unless homelab:ssoUsers is set.
       firstRun: {
@@ -228,12 +230,13 @@ export const coreApps: readonly AppDefinition[] = [
     name: "authelia-redis",
     profile: "core",
     description: "Session store for Authelia, so logins survive a restart",
-    image: { repository: "redis", tag: "7.4.5-alpine" },
+    image: REDIS_IMAGE,
     contract: {
       user: "0:0",
       dropsTo: "999:1000",
       source: [
-        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105)",
+        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105, 7.4.5)",
+        "docker-library/official-images library/redis@37079fb336 (7.4.11-alpine from redis/docker-library-redis@74654c61)",
       ],
     },
     placement: "edge",
@@ -251,8 +254,8 @@ export const coreApps: readonly AppDefinition[] = [
     managedEnv: { prefixes: [""], reason: "set from homelab:dns and cloudflare:apiToken" },
     profile: "core",
     description: "Keeps the apex record pointing at the current public address",
-    image: { repository: "favonia/cloudflare-ddns", tag: "1.15.1" },
-    contract: { user: "1000:1000", source: ["favonia/cloudflare-ddns Dockerfile@v1.15.1"] },
+    image: { repository: "favonia/cloudflare-ddns", tag: "1.17.0" },
+    contract: { user: "1000:1000", source: ["favonia/cloudflare-ddns Dockerfile@v1.17.0"] },
     placement: "edge",
     enabledWhen: "ddns",
     egress: true,

@@ -16,8 +16,8 @@ import type { AppDefinition, DbEngine } from "./types";
  * database tier, never routed).
  */
 
-export const POSTGRES_IMAGE = { repository: "postgres", tag: "17.5" } as const;
-export const MARIADB_IMAGE = { repository: "mariadb", tag: "11.4.5" } as const;
+export const POSTGRES_IMAGE = { repository: "postgres", tag: "17.11" } as const;
+export const MARIADB_IMAGE = { repository: "mariadb", tag: "11.4.12" } as const;
 
 export const DB_PORTS: Readonly<Record<DbEngine, number>> = { postgres: 5432, mariadb: 3306 };
 
@@ -39,7 +39,7 @@ export const dataApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "999:999",
       source: [
-        "docker-library/postgres 17/bookworm/Dockerfile and docker-entrypoint.sh (library/postgres@37079fb3)",
+        "docker-library/postgres 17/trixie/Dockerfile and docker-entrypoint.sh@6edb0a8c (17.9; 17.11 is library/postgres@37079fb3 from 2603e26e)",
       ],
     },
     perHost: true,
@@ -65,7 +65,9 @@ export const dataApps: readonly AppDefinition[] = [
     contract: {
       user: "0:0",
       dropsTo: "999:999",
-      source: ["MariaDB/mariadb-docker 11.4/Dockerfile and docker-entrypoint.sh (library/mariadb)"],
+      source: [
+        "MariaDB/mariadb-docker 11.4/Dockerfile and docker-entrypoint.sh@1b6429b (library/mariadb 11.4.12)",
+      ],
     },
     perHost: true,
     internalOnly: true,
@@ -90,7 +92,8 @@ export const dataApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "999:1000",
       source: [
-        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105)",
+        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105, 7.4.5)",
+        "docker-library/official-images library/redis@37079fb336 (7.4.11-alpine from redis/docker-library-redis@74654c61)",
       ],
     },
     internalOnly: true,
@@ -106,12 +109,12 @@ export const dataApps: readonly AppDefinition[] = [
     name: "influxdb",
     profile: "data",
     description: "InfluxDB 2 time-series store (Home Assistant history, sensors)",
-    image: { repository: "influxdb", tag: "2.7.11" },
+    image: { repository: "influxdb", tag: "2.7.12" },
     contract: {
       user: "0:0",
       dropsTo: "1000:1000",
       source: [
-        "influxdata/influxdata-docker influxdb/2.7/Dockerfile and entrypoint.sh (library/influxdb)",
+        "influxdata/influxdata-docker influxdb/2.7/Dockerfile and entrypoint.sh@d457cb9 (library/influxdb 2.7.12)",
       ],
     },
     internalOnly: true,

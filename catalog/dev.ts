@@ -8,7 +8,7 @@ export const devApps: readonly AppDefinition[] = [
     name: "jupyter",
     profile: "dev",
     description: "JupyterLab with PyTorch; the host's GPU when it has one",
-    image: { repository: "quay.io/jupyter/pytorch-notebook", tag: "cuda12-2025-08-18" },
+    image: { repository: "quay.io/jupyter/pytorch-notebook", tag: "cuda12-2026-08-03" },
     contract: {
       user: "1000:100",
       source: ["jupyter/docker-stacks images/docker-stacks-foundation/Dockerfile@45abbce0"],

@@ -14,12 +14,13 @@ export const gameApps: readonly AppDefinition[] = [
     name: "teamspeak",
     profile: "games",
     description: "TeamSpeak 3 voice server",
-    image: { repository: "teamspeak", tag: "3.13.7" },
+    image: { repository: "teamspeak", tag: "3.13.8" },
     contract: {
       user: "0:0",
       dropsTo: "9987:9987",
       source: [
         "docker-library/official-images library/teamspeak (3.13 Dockerfile and entrypoint.sh)",
+        "docker-library/official-images library/teamspeak@37079fb336 (3.13.8 from TeamSpeak-Systems/teamspeak-linux-docker-images@e03f9a91)",
       ],
       // The first start prints a ServerAdmin privilege key to the log; whoever redeems it in
       // a client becomes the server's admin. The query port it could be reached by is closed.
@@ -62,10 +63,10 @@ export const gameApps: readonly AppDefinition[] = [
     name: "cs2",
     profile: "games",
     description: "Counter-Strike 2 dedicated server (SteamCMD keeps the game files current)",
-    image: { repository: "joedwards32/cs2", tag: "3.0.0" },
+    image: { repository: "joedwards32/cs2", tag: "3.0.9" },
     contract: {
       user: "1000:1000",
-      source: ["joedwards32/CS2 bookworm/Dockerfile@v3.0.0"],
+      source: ["joedwards32/CS2 bookworm/Dockerfile@v3.0.9"],
       // The image's RCON password is `changeme` unless CS2_RCONPW is set, and RCON shares the
       // published game port (TCP). The entrypoint passes it to the server on its command line
       // (`+rcon_password`), where users of the host can read it; it cannot be given otherwise.
@@ -75,8 +76,8 @@ export const gameApps: readonly AppDefinition[] = [
         how: "CS2_RCONPW, written into server.cfg and passed as +rcon_password",
         remaining: "",
         source: [
-          "joedwards32/CS2 bookworm/Dockerfile@v3.0.0 (CS2_RCONPW=changeme)",
-          "joedwards32/CS2 bookworm/etc/entry.sh@v3.0.0 (server.cfg and +rcon_password)",
+          "joedwards32/CS2 bookworm/Dockerfile@v3.0.9",
+          "joedwards32/CS2 bookworm/etc/entry.sh@v3.0.9",
         ],
       },
     },

@@ -141,10 +141,10 @@ export const homeApps: readonly AppDefinition[] = [
     displayName: "Node-RED",
     profile: "home",
     description: "Node-RED: flow-based automations wired to MQTT and Home Assistant",
-    image: { repository: "nodered/node-red", tag: "4.0.9" },
+    image: { repository: "nodered/node-red", tag: "4.1.13-20" },
     contract: {
       user: "1000:0",
-      source: ["node-red/node-red-docker .docker/Dockerfile.alpine@v4.0.9"],
+      source: ["node-red/node-red-docker .docker/Dockerfile.alpine@v4.1.13"],
       // The editor has no login unless adminAuth is set in settings.js, which ships it off.
       firstRun: {
         admin: "none",

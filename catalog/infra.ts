@@ -39,13 +39,13 @@ export const infraApps: readonly AppDefinition[] = [
     displayName: "Pi-hole",
     profile: "infra",
     description: "Pi-hole: LAN DNS with ad blocking and local records for every app",
-    image: { repository: "pihole/pihole", tag: "2025.11.1" },
+    image: { repository: "pihole/pihole", tag: "2026.07.2" },
     contract: {
       user: "0:0",
       dropsTo: "1000:1000",
       source: [
-        "pi-hole/docker-pi-hole src/Dockerfile@2025.11.1",
-        "pi-hole/docker-pi-hole src/start.sh@2025.11.1",
+        "pi-hole/docker-pi-hole src/Dockerfile@2026.07.2",
+        "pi-hole/docker-pi-hole src/start.sh@2026.07.2",
       ],
       // No accounts: one web/API password, from FTLCONF_webserver_api_password when set
       // (otherwise a random one printed to the log).
@@ -151,10 +151,10 @@ export const infraApps: readonly AppDefinition[] = [
     name: "glances",
     profile: "infra",
     description: "Glances: CPU, memory, disks, sensors and containers of the edge host",
-    image: { repository: "nicolargo/glances", tag: "4.4.1" },
+    image: { repository: "nicolargo/glances", tag: "4.5.5" },
     contract: {
       user: "0:0",
-      source: ["nicolargo/glances docker-files/alpine.Dockerfile@v4.4.1"],
+      source: ["nicolargo/glances docker-files/alpine.Dockerfile@v4.5.5"],
       firstRun: {
         admin: "none",
         remaining: "",
@@ -180,8 +180,8 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description:
       "Sablier's API server (opt-in): reads container state only; no app is started or stopped on demand yet (no Traefik plugin, read-only socket proxy)",
-    image: { repository: "sablierapp/sablier", tag: "1.10.3" },
-    contract: { user: "65532:65532", source: ["sablierapp/sablier build/Dockerfile@v1.10.3"] },
+    image: { repository: "sablierapp/sablier", tag: "1.10.4" },
+    contract: { user: "65532:65532", source: ["sablierapp/sablier build/Dockerfile@v1.10.4"] },
     defaultEnabled: false,
     placement: "edge",
     user: "owner",
@@ -199,11 +199,13 @@ export const infraApps: readonly AppDefinition[] = [
     profile: "infra",
     description:
       "DuckDNS updater: keeps <name>.duckdns.org on the public address (alternative to Cloudflare)",
-    image: { repository: "lscr.io/linuxserver/duckdns", tag: "af6dcae5-ls86" },
+    image: { repository: "lscr.io/linuxserver/duckdns", tag: "33acdda4-ls74" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
-      source: ["linuxserver/docker-duckdns Dockerfile@2d11fb95-ls86"],
+      source: [
+        "linuxserver/docker-duckdns Dockerfile and root/etc/s6-overlay/s6-rc.d@33acdda4-ls74",
+      ],
     },
     defaultEnabled: false,
     placement: "edge",

@@ -80,7 +80,7 @@ function adminRoute(port: number, description: string, icon: string): RouteDefin
 /** Sonarr, Radarr, Lidarr and Prowlarr share the Servarr config and health conventions. */
 function servarr(
   name: string,
-  tag: string,
+  image: AppDefinition["image"],
   port: number,
   description: string,
   extra: Partial<AppDefinition>,
@@ -90,12 +90,14 @@ function servarr(
     name,
     profile: "media",
     description,
-    image: { repository: `lscr.io/linuxserver/${name}`, tag },
+    image,
     // s6-overlay starts as root and runs the app as abc, renumbered to PUID/PGID.
     contract: {
       user: "0:0",
       dropsTo: "owner",
-      source: [`linuxserver/docker-${name} Dockerfile and root/etc/s6-overlay/s6-rc.d@${tag}`],
+      source: [
+        `linuxserver/docker-${name} Dockerfile and root/etc/s6-overlay/s6-rc.d@${image.tag}`,
+      ],
       // The first visit asks for an authentication method and a login (the Servarr apps
       // share this modal); no env sets the login, so the two-factor route keeps it for you.
       firstRun: {
@@ -149,7 +151,7 @@ export const mediaApps: readonly AppDefinition[] = [
     name: "jellyfin",
     profile: "media",
     description: "Media server with hardware transcoding",
-    image: { repository: "lscr.io/linuxserver/jellyfin", tag: "10.11.11" },
+    image: { repository: "lscr.io/linuxserver/jellyfin", tag: "10.11.11ubu2604-ls43" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
@@ -194,12 +196,12 @@ export const mediaApps: readonly AppDefinition[] = [
     name: "plex",
     profile: "media",
     description: "Plex Media Server (opt-in; hardware transcoding needs Plex Pass)",
-    image: { repository: "lscr.io/linuxserver/plex", tag: "1.43.2.10687-563d026ea-ls312" },
+    image: { repository: "lscr.io/linuxserver/plex", tag: "1.43.3.10828-00f62d37d-ls315" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
       source: [
-        "linuxserver/docker-plex Dockerfile and root/etc/s6-overlay/s6-rc.d (1.43.2.10687-563d026ea-ls312)",
+        "linuxserver/docker-plex Dockerfile and root/etc/s6-overlay/s6-rc.d@1.43.3.10828-00f62d37d-ls315",
       ],
       // An unclaimed server can be claimed "from the same network subnet", and through the
       // proxy every caller arrives from the proxy's private address on the bypassed API
@@ -236,22 +238,44 @@ export const mediaApps: readonly AppDefinition[] = [
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 4096,
   },
-  servarr("sonarr", "4.0.20.3014-ls325", 8989, "Series automation", { data: "root" }),
-  servarr("radarr", "6.4.4.10685-ls318", 7878, "Film automation", { data: "root" }),
-  servarr("lidarr", "3.1.0.4875-ls42", 8686, "Music automation", { data: "root", memoryMb: 768 }),
+  servarr(
+    "sonarr",
+    { repository: "lscr.io/linuxserver/sonarr", tag: "4.0.20.3014-ls325" },
+    8989,
+    "Series automation",
+    { data: "root" },
+  ),
+  servarr(
+    "radarr",
+    { repository: "lscr.io/linuxserver/radarr", tag: "6.4.4.10685-ls318" },
+    7878,
+    "Film automation",
+    { data: "root" },
+  ),
+  servarr(
+    "lidarr",
+    { repository: "lscr.io/linuxserver/lidarr", tag: "3.1.0.4875-ls42" },
+    8686,
+    "Music automation",
+    { data: "root", memoryMb: 768 },
+  ),
   // An indexer manager: it never touches files, so it has no data mount.
-  servarr("prowlarr", "2.6.5.5623-ls161", 9696, "Indexer manager for the *arr apps", {
-    memoryMb: 512,
-  }),
+  servarr(
+    "prowlarr",
+    { repository: "lscr.io/linuxserver/prowlarr", tag: "2.6.5.5623-ls161" },
+    9696,
+    "Indexer manager for the *arr apps",
+    { memoryMb: 512 },
+  ),
   {
     name: "bazarr",
     profile: "media",
     description: "Subtitles for the library",
-    image: { repository: "lscr.io/linuxserver/bazarr", tag: "v1.5.6-ls349" },
+    image: { repository: "lscr.io/linuxserver/bazarr", tag: "v1.6.0-ls360" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
-      source: ["linuxserver/docker-bazarr Dockerfile@v1.5.6-ls349"],
+      source: ["linuxserver/docker-bazarr Dockerfile@v1.6.0-ls360"],
       // Authentication is off until set in Settings → General: the two-factor route is its login.
       firstRun: {
         admin: "none",

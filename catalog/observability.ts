@@ -34,8 +34,8 @@ export const nodeExporter: AppDefinition = {
   name: "node-exporter",
   profile: "observability",
   description: "Host metrics: CPU, memory, filesystems of every tier, textfile metrics of jobs",
-  image: { repository: "prom/node-exporter", tag: "v1.9.1" },
-  contract: { user: "65534:65534", source: ["prometheus/node_exporter Dockerfile@v1.9.1"] },
+  image: { repository: "prom/node-exporter", tag: "v1.12.1" },
+  contract: { user: "65534:65534", source: ["prometheus/node_exporter Dockerfile@v1.12.1"] },
   perHost: true,
   user: "owner",
   command: [
@@ -163,8 +163,8 @@ const alloy: AppDefinition = {
   profile: "observability",
   description:
     "Ships every container's logs to Loki; away from Prometheus, scrapes app metrics and remote-writes them",
-  image: { repository: "grafana/alloy", tag: "v1.10.0" },
-  contract: { user: "0:0", source: ["grafana/alloy Dockerfile@v1.10.0"] },
+  image: { repository: "grafana/alloy", tag: "v1.18.1" },
+  contract: { user: "0:0", source: ["grafana/alloy Dockerfile@v1.18.1"] },
   perHost: true,
   user: "owner",
   command: [
@@ -199,8 +199,8 @@ export const observabilityApps: readonly AppDefinition[] = [
     name: "prometheus",
     profile: "observability",
     description: "Metrics and alert rules; discovers scrape targets by container labels",
-    image: { repository: "prom/prometheus", tag: "v3.5.0" },
-    contract: { user: "65534:65534", source: ["prometheus/prometheus Dockerfile@v3.5.0"] },
+    image: { repository: "prom/prometheus", tag: "v3.14.0" },
+    contract: { user: "65534:65534", source: ["prometheus/prometheus Dockerfile@v3.14.0"] },
     placement: "edge",
     user: "owner",
     // The flags depend on the stack (retention): the ObservabilityStack passes prometheusArgs.
@@ -223,8 +223,8 @@ export const observabilityApps: readonly AppDefinition[] = [
     name: "alertmanager",
     profile: "observability",
     description: "Routes alerts to the configured receiver (email, ntfy, Discord, webhook)",
-    image: { repository: "prom/alertmanager", tag: "v0.28.1" },
-    contract: { user: "65534:65534", source: ["prometheus/alertmanager Dockerfile@v0.28.1"] },
+    image: { repository: "prom/alertmanager", tag: "v0.34.0" },
+    contract: { user: "65534:65534", source: ["prometheus/alertmanager Dockerfile@v0.34.0"] },
     placement: "edge",
     colocateWith: "prometheus",
     user: "owner",
@@ -239,8 +239,8 @@ export const observabilityApps: readonly AppDefinition[] = [
     name: "loki",
     profile: "observability",
     description: "Log store with retention, fed by Alloy on every host",
-    image: { repository: "grafana/loki", tag: "3.5.3" },
-    contract: { user: "10001:10001", source: ["grafana/loki cmd/loki/Dockerfile@v3.5.3"] },
+    image: { repository: "grafana/loki", tag: "3.5.12" },
+    contract: { user: "10001:10001", source: ["grafana/loki cmd/loki/Dockerfile@v3.5.12"] },
     placement: "edge",
     colocateWith: "prometheus",
     user: "owner",
@@ -313,13 +313,13 @@ export const observabilityApps: readonly AppDefinition[] = [
     profile: "observability",
     description:
       "Uptime Kuma: uptime checks and status pages; no monitor is created, add them in its UI",
-    image: { repository: "louislam/uptime-kuma", tag: "1.23.16" },
+    image: { repository: "louislam/uptime-kuma", tag: "1.23.17" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
       source: [
-        "louislam/uptime-kuma docker/dockerfile@1.23.16",
-        "louislam/uptime-kuma extra/entrypoint.sh@1.23.16",
+        "louislam/uptime-kuma docker/dockerfile@1.23.17",
+        "louislam/uptime-kuma extra/entrypoint.sh@1.23.17",
       ],
       // The first socket.io `setup` event while no user exists creates the only user.
       firstRun: {

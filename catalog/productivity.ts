@@ -144,7 +144,7 @@ export const productivityApps: readonly AppDefinition[] = [
     name: "outline",
     profile: "productivity",
     description: "Outline team wiki (sign-in through an OIDC provider set in its env)",
-    image: { repository: "outlinewiki/outline", tag: "0.86.1" },
+    image: { repository: "outlinewiki/outline", tag: "0.87.4" },
     /** Its data lives in the shared database of its host (plan/dataServices.ts). */
     database: {
       engine: "postgres",
@@ -155,7 +155,7 @@ export const productivityApps: readonly AppDefinition[] = [
     },
     contract: {
       user: "1001:1001",
-      source: ["outline/outline Dockerfile@v0.86.1"],
+      source: ["outline/outline Dockerfile@v0.87.4"],
       // No local accounts: the first sign-in through a provider set in its env creates the
       // workspace and its admin; without a provider nobody signs in.
       firstRun: {
@@ -338,7 +338,7 @@ export const productivityApps: readonly AppDefinition[] = [
     displayName: "BookStack",
     profile: "productivity",
     description: "BookStack documentation in books, chapters and pages",
-    image: { repository: "lscr.io/linuxserver/bookstack", tag: "version-v26.05.3" },
+    image: { repository: "lscr.io/linuxserver/bookstack", tag: "v26.05.3-ls280" },
     /** Its data lives in the shared database of its host (plan/dataServices.ts). */
     database: {
       engine: "mariadb",
@@ -389,7 +389,7 @@ export const productivityApps: readonly AppDefinition[] = [
     displayName: "WordPress",
     profile: "productivity",
     description: "WordPress blog (public; its admin has its own login)",
-    image: { repository: "wordpress", tag: "6.8.1-apache" },
+    image: { repository: "wordpress", tag: "7.1.0-apache" },
     /** Its data lives in the shared database of its host (plan/dataServices.ts). */
     database: {
       engine: "mariadb",
@@ -404,7 +404,7 @@ export const productivityApps: readonly AppDefinition[] = [
       user: "0:0",
       dropsTo: "33:33",
       source: [
-        "docker-library/wordpress latest/php8.3/apache/Dockerfile and docker-entrypoint.sh (library/wordpress@37079fb3)",
+        "docker-library/wordpress latest/php8.3/apache/Dockerfile and docker-entrypoint.sh@bf223d1c (library/wordpress@37079fb3)",
       ],
       firstRun: {
         admin: "seeded",
@@ -449,10 +449,10 @@ export const productivityApps: readonly AppDefinition[] = [
     name: "vaultwarden",
     profile: "productivity",
     description: "Vaultwarden password manager (Bitwarden clients); sign-ups closed",
-    image: { repository: "vaultwarden/server", tag: "1.34.1" },
+    image: { repository: "vaultwarden/server", tag: "1.37.2" },
     contract: {
       user: "0:0",
-      source: ["dani-garcia/vaultwarden docker/Dockerfile.debian@1.34.1"],
+      source: ["dani-garcia/vaultwarden docker/Dockerfile.debian@1.37.2"],
       // No admin account: /admin is guarded by ADMIN_TOKEN, and users are invited from it.
       firstRun: {
         admin: "seeded",

@@ -57,10 +57,10 @@ export const securityApps: readonly AppDefinition[] = [
     displayName: "WireGuard",
     profile: "security",
     description: "WireGuard VPN with a web UI: remote access to the LAN and every app",
-    image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.3.0" },
+    image: { repository: "ghcr.io/wg-easy/wg-easy", tag: "15.4.0" },
     contract: {
       user: "0:0",
-      source: ["wg-easy/wg-easy Dockerfile@v15.3.0"],
+      source: ["wg-easy/wg-easy Dockerfile@v15.4.0"],
       firstRun: {
         admin: "seeded",
         secret: "adminPassword",
@@ -129,7 +129,7 @@ export const securityApps: readonly AppDefinition[] = [
     profile: "security",
     description:
       "CrowdSec: detects attacks in the Traefik and Authelia logs; no bouncer is configured, so it blocks nothing",
-    image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.8" },
+    image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.11" },
     contract: { user: "0:0", source: ["crowdsecurity/crowdsec Dockerfile@v1.6.8"] },
     placement: "edge",
     health: { test: ["CMD", "cscli", "lapi", "status"], startPeriodSeconds: 60 },

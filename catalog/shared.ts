@@ -24,7 +24,7 @@ export const ROOT_DROP_CAPS = [
 ] as const;
 
 /** The Redis image every cache in these families uses (the same pin as Authelia's). */
-export const REDIS_IMAGE = { repository: "redis", tag: "7.4.5-alpine" } as const;
+export const REDIS_IMAGE = { repository: "redis", tag: "7.4.11-alpine" } as const;
 
 export function curlHealth(url: string, startPeriodSeconds = 60): HealthDefinition {
   return { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", url], startPeriodSeconds };
@@ -108,7 +108,8 @@ export function redisCompanion(
       user: "0:0",
       dropsTo: "999:1000",
       source: [
-        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105)",
+        "docker-library/redis 7.4/alpine/Dockerfile and docker-entrypoint.sh (library/redis@5a530d6105, 7.4.5)",
+        "docker-library/official-images library/redis@37079fb336 (7.4.11-alpine from redis/docker-library-redis@74654c61)",
       ],
     },
     user: "owner",

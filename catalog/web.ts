@@ -15,7 +15,7 @@ export const webApps: readonly AppDefinition[] = [
     name: "homepage",
     profile: "infra",
     description: "Homepage dashboard: every app, grouped, from container labels",
-    image: { repository: "ghcr.io/gethomepage/homepage", tag: "v2.7.0" },
+    image: { repository: "ghcr.io/gethomepage/homepage", tag: "v1.12.3" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
@@ -47,11 +47,11 @@ export const webApps: readonly AppDefinition[] = [
     name: "heimdall",
     profile: "infra",
     description: "Heimdall application launcher (alternative to Homepage)",
-    image: { repository: "lscr.io/linuxserver/heimdall", tag: "version-v2.7.6" },
+    image: { repository: "lscr.io/linuxserver/heimdall", tag: "v2.8.1-ls357" },
     contract: {
       user: "0:0",
       dropsTo: "owner",
-      source: ["linuxserver/docker-heimdall Dockerfile@v2.7.6-ls352"],
+      source: ["linuxserver/docker-heimdall Dockerfile@v2.8.1-ls357"],
       // No login unless basic auth is switched on by hand in its nginx site (readme).
       firstRun: {
         admin: "none",
@@ -73,7 +73,11 @@ export const webApps: readonly AppDefinition[] = [
     name: "organizr",
     profile: "infra",
     description: "Organizr tabbed portal (alternative to Homepage)",
-    image: { repository: "organizr/organizr", tag: "2.1.5680" },
+    // Upstream publishes only `latest` (and per-arch tags): the digest makes the pin immutable.
+    image: {
+      repository: "organizr/organizr",
+      tag: "latest@sha256:1ce319d73cdfd2666ec7ef21e15907531fabc8a6f333c4ac61e2b2e9d2d162f5",
+    },
     contract: {
       user: "0:0",
       dropsTo: "owner",

@@ -1,7 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { CATALOG } from "../catalog";
+import { CATALOG, definitionOf } from "../catalog";
 import type { AppDefinition } from "../catalog/types";
 import { deploy } from "../program";
 import { CONTAINER, evaluate, type Evaluation } from "./evaluate";
@@ -22,7 +22,8 @@ function syntheticDefinition(i: number): AppDefinition {
     name: `bench-${String(i).padStart(3, "0")}`,
     profile: "productivity",
     description: "benchmark app",
-    image: { repository: "traefik/whoami", tag: "v1.11.0" },
+    // The catalog's whoami pin: one image pin per image, kept current in one place.
+    image: definitionOf("whoami").image,
     route: { port: 8080, auth: "two_factor" },
     health: { test: ["CMD", "/whoami", "--help"] },
     volumes: [{ class: "config", target: "/config" }],

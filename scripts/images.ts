@@ -1,0 +1,20 @@
+import { CATALOG } from "../catalog";
+import { immichMlTag } from "../catalog/cloud";
+import { GPU_KINDS } from "../config/spec";
+
+/**
+ * `npx tsx scripts/images.ts`: every image reference the program can deploy, one per line:
+ * each catalog pin, plus the tags a host's GPU selects instead (Immich machine learning ships
+ * one image per accelerator; components/cloudStack.ts picks it with immichMlTag). The
+ * registry check (.github/workflows/images.yml) reads this list, so the images it checks are
+ * the ones the program declares, with no second list to keep in step.
+ */
+export function deployableImages(): string[] {
+  const refs = new Set<string>();
+  for (const def of CATALOG.values()) refs.add(`${def.image.repository}:${def.image.tag}`);
+  const ml = CATALOG.get("immich-machine-learning");
+  if (ml) for (const gpu of GPU_KINDS) refs.add(`${ml.image.repository}:${immichMlTag(gpu)}`);
+  return [...refs].sort();
+}
+
+if (require.main === module) console.log(deployableImages().join("\n"));
