@@ -4,18 +4,29 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ROOT } from "./helpers/harness";
 
+/** The report without terminal colours (CI terminals may ask for them). */
+function plain(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001b\[[0-9;]*m/g, "");
+}
+
 /** Runs the project's layer check (`npm run layers`) over a tree; returns its report and status. */
 function cruise(cwd: string, paths: string[]): { ok: boolean; report: string } {
   try {
     const report = execFileSync(
       join(ROOT, "node_modules", ".bin", "depcruise"),
       ["--config", join(ROOT, ".dependency-cruiser.cjs"), "--output-type", "err", ...paths],
-      { cwd, encoding: "utf8", stdio: "pipe" },
+      {
+        cwd,
+        encoding: "utf8",
+        stdio: "pipe",
+        env: { ...process.env, FORCE_COLOR: "0", NO_COLOR: "1" },
+      },
     );
-    return { ok: true, report };
+    return { ok: true, report: plain(report) };
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    return { ok: false, report: `${e.stdout ?? ""}${e.stderr ?? ""}` };
+    return { ok: false, report: plain(`${e.stdout ?? ""}${e.stderr ?? ""}`) };
   }
 }
 
