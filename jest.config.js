@@ -10,6 +10,9 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "\\.lab\\.test\\.ts$"],
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
   testTimeout: 120000,
+  // jest's default is one worker per core but one (here: 1 of 2); the main process idles while
+  // workers run, so both cores work.
+  maxWorkers: 2,
   // Every stack file is evaluated once per run and shared by the suites (test/helpers/evaluations.ts).
   globalSetup: "<rootDir>/test/helpers/globalSetup.ts",
   globalTeardown: "<rootDir>/test/helpers/globalTeardown.ts",
