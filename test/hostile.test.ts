@@ -20,19 +20,11 @@ import {
   runCached,
   stackConfig,
   withConfig,
+  hostFileContent,
 } from "./helpers/harness";
 
 const PROXIED = "good/proxied-ddns-vpn.yaml";
 const DNS_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
-
-/** The file a HostFile writes, decoded from its command's base64 payload. */
-function hostFileContent(ev: Evaluation, name: string): string {
-  const cmd = ev.resources.find((r) => r.name === `${name}-write`);
-  if (!cmd) throw new Error(`no host file ${name}`);
-  const m = /printf '%s' '([A-Za-z0-9+/=]+)'/.exec(String(cmd.inputs.create));
-  if (!m) throw new Error(`${name}: no payload`);
-  return Buffer.from(m[1], "base64").toString("utf8");
-}
 
 function record(ev: Evaluation, app: string): RegisteredResource {
   const found = ofType(ev, DNS_RECORD).find((r) => r.name === `core-dns-${app}`);

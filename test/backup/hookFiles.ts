@@ -4,7 +4,9 @@
  */
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import { LABELS } from "../../plan/labels";
-import { CONTAINER, labelsOf } from "../helpers/harness";
+import { CONTAINER, labelsOf, writtenContent } from "../helpers/harness";
+
+export { writtenContent };
 
 export interface HookWrite {
   /** The write command (`command:local:Command` or `command:remote:Command`). */
@@ -27,13 +29,6 @@ export function writtenPath(command: RegisteredResource): string {
       `${command.name} moves no file into place: ${JSON.stringify(command.inputs.create)}`,
     );
   return m[1];
-}
-
-/** The content of a file written from base64 in the script (non-secret files). */
-export function writtenContent(command: RegisteredResource): string {
-  const m = /printf '%s' '([A-Za-z0-9+/=]*)' \| base64 -d/.exec(String(command.inputs.create));
-  if (!m) throw new Error(`${command.name} has no content in its script`);
-  return Buffer.from(m[1], "base64").toString("utf8");
 }
 
 /** Every file written by a BackupHook of the stack. */

@@ -14,7 +14,15 @@ import { HA_HTTP_SEED, HA_START_SCRIPT } from "../../plan/homeAssistant";
 import { homepageRemoteServices } from "../../plan/homepage";
 import { appUrl } from "../../plan/proxy/traefik";
 import type { RegisteredResource } from "../../scripts/evaluate";
-import { container, containers, envOf, labelsOf, runCached, stackConfig } from "../helpers/harness";
+import {
+  container,
+  containers,
+  envOf,
+  labelsOf,
+  runCached,
+  stackConfig,
+  writtenContent,
+} from "../helpers/harness";
 
 /**
  * What makes each service family work, checked on the stack that enables every profile
@@ -58,13 +66,6 @@ function cidrContains(cidr: string, address: string): boolean {
   const [net, bits] = cidr.split("/");
   const size = 2 ** (32 - Number(bits));
   return Math.floor(toInt(address) / size) === Math.floor(toInt(net) / size);
-}
-
-/** The file a HostFile resource writes, decoded from its script. */
-function hostFileContent(r: RegisteredResource): string {
-  const m = /printf '%s' '([A-Za-z0-9+/=]*)' \| base64 -d/.exec(String(r.inputs.create));
-  if (!m) throw new Error(`${r.name} writes no file`);
-  return Buffer.from(m[1], "base64").toString("utf8");
 }
 
 describe("the stack with every profile", () => {
@@ -413,7 +414,7 @@ describe("infra and security", () => {
     expect(String(file.inputs.create)).toContain(
       `/srv/ssd/config/pihole/hosts/${PIHOLE_RECORDS_FILE}`,
     );
-    const content = hostFileContent(file);
+    const content = writtenContent(file);
     expect(content).toBe(localRecordsFile(spec));
     expect(content).toContain("10.0.10.2 nextcloud.home.example.com");
     expect(content.split("\n").filter((l) => /^\d/.test(l))).toHaveLength(routed.length);
@@ -429,7 +430,7 @@ describe("infra and security", () => {
     expect(pihole["homepage.href"]).toBe("https://pihole.home.example.com");
     const file = ev.resources.find((r) => r.name === "homepage-services-yaml-write");
     if (!file) throw new Error("no services file");
-    const services = hostFileContent(file);
+    const services = writtenContent(file);
     expect(services).toBe(homepageRemoteServices(spec));
     expect(services).toContain("https://photos.home.example.com");
     expect(services).not.toContain("pihole");

@@ -27,6 +27,7 @@ import {
   runCached,
   stackConfig,
   withConfig,
+  writtenContent,
 } from "../helpers/harness";
 
 /**
@@ -127,8 +128,7 @@ function routeOf(ev: Evaluation, c: RegisteredResource, name: string): Route | u
   for (const r of ev.resources.filter((x) => x.type.startsWith("command:"))) {
     const create = String(r.inputs.create ?? "");
     if (!create.includes(`/app-${name}.yml.tmp`)) continue;
-    const b64 = /printf '%s' '([^']+)'/.exec(create)?.[1] ?? "";
-    const doc = parse(Buffer.from(b64, "base64").toString("utf8")) as {
+    const doc = parse(writtenContent(r)) as {
       http: { routers: Record<string, { rule: string; middlewares: string[] }> };
     };
     const router = doc.http.routers[name];

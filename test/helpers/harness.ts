@@ -86,6 +86,20 @@ export function container(ev: Evaluation, id: string): RegisteredResource {
   return found;
 }
 
+/** The content a host-file command writes, decoded from the base64 payload of its script. */
+export function writtenContent(command: RegisteredResource): string {
+  const m = /printf '%s' '([A-Za-z0-9+/=]*)' \| base64 -d/.exec(String(command.inputs.create));
+  if (!m) throw new Error(`${command.name} has no content in its script`);
+  return Buffer.from(m[1], "base64").toString("utf8");
+}
+
+/** The file a HostFile named `name` writes (its `<name>-write` command). */
+export function hostFileContent(ev: Evaluation, name: string): string {
+  const command = ev.resources.find((r) => r.name === `${name}-write`);
+  if (!command) throw new Error(`no host file ${name}`);
+  return writtenContent(command);
+}
+
 export function envOf(r: RegisteredResource): Record<string, string> {
   const list = (r.inputs.envs ?? []) as string[];
   return Object.fromEntries(

@@ -5,7 +5,7 @@
  */
 import { parse } from "yaml";
 import { ConfigError } from "../../config/errors";
-import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
+import type { RegisteredResource } from "../../scripts/evaluate";
 import {
   container,
   containers,
@@ -14,6 +14,7 @@ import {
   runCached,
   stackConfig,
   withConfig,
+  hostFileContent,
 } from "../helpers/harness";
 
 const EVERYTHING = "good/everything.yaml";
@@ -49,15 +50,6 @@ function seededSettings(script: string): Record<string, string> {
       return [key, rest.join(" = ")];
     }),
   );
-}
-
-/** The file a HostFile writes, decoded from its command's base64 payload. */
-function hostFileContent(ev: Evaluation, name: string): string {
-  const cmd = ev.resources.find((r) => r.name === `${name}-write`);
-  if (!cmd) throw new Error(`no host file ${name}`);
-  const m = /printf '%s' '([A-Za-z0-9+/=]+)'/.exec(String(cmd.inputs.create));
-  if (!m) throw new Error(`${name}: no payload`);
-  return Buffer.from(m[1], "base64").toString("utf8");
 }
 
 describe("SABnzbd is opt-in", () => {

@@ -1,7 +1,7 @@
 import { definitionOf } from "../../catalog";
 import { proxyOf, type HomelabSpec } from "../../config/spec";
 import { parseSpec } from "../../plan/resolve";
-import type { Evaluation } from "../../scripts/evaluate";
+import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import { LABELS } from "../../plan/labels";
 import { CADDYFILE_PATH } from "../../plan/proxy/caddy";
 import { remoteRoutePort } from "../../plan/proxy/traefik";
@@ -16,6 +16,7 @@ import {
   ofType,
   runCached,
   stackConfig,
+  writtenContent,
 } from "../helpers/harness";
 
 const DNS = "cloudflare:index/dnsRecord:DnsRecord";
@@ -87,8 +88,7 @@ describe.each(goodStacks())("reverse proxy over %s", (stack) => {
       } else {
         const file = files.find((f) => f.name.endsWith(`-route-${app.name}-write`));
         expect(file).toBeDefined();
-        const b64 = /printf '%s' '([A-Za-z0-9+/=]+)'/.exec(String(file?.inputs.create))?.[1] ?? "";
-        const content = Buffer.from(b64, "base64").toString("utf8");
+        const content = writtenContent(file as RegisteredResource);
         expect(content).toContain(`://${host?.address}:${remoteRoutePort(definitionOf(app.name))}`);
         expect(content).toContain(`${app.subdomain}.${spec.domain}`);
       }
@@ -222,9 +222,7 @@ describe("behind Cloudflare's proxy", () => {
     expect(staticConfig).toContain("trustedIPs");
     expect(staticConfig).toContain("173.245.48.0/20");
     const middlewares = ev.resources.find((r) => r.name.endsWith("-middlewares-write"));
-    const b64 =
-      /printf '%s' '([A-Za-z0-9+/=]+)'/.exec(String(middlewares?.inputs.create))?.[1] ?? "";
-    expect(Buffer.from(b64, "base64").toString("utf8")).toContain("depth: 1");
+    expect(writtenContent(middlewares as RegisteredResource)).toContain("depth: 1");
   });
 
   it("does not trust forwarded headers when records are DNS-only", async () => {
