@@ -7,8 +7,10 @@ import { instanceId } from "../plan/container";
 import { LABELS } from "../plan/labels";
 import { appMounts, type ResolvedMount } from "../plan/storage";
 import { withTemplates } from "../plan/templates";
+import { wiringResourceName, type WiringStep } from "../plan/wiring/step";
 import { App, type AppArgs } from "./app";
 import type { StackSecrets } from "./secrets";
+import { wiringStep } from "./wiring";
 
 /** What a consumer app receives from the shared databases: its connection env and the init to wait for. */
 export interface DatabaseHandle {
@@ -79,6 +81,24 @@ export interface Wiring {
   before?(ctx: WireContext): WireResult;
   /** Resources that need the created app (files next to its directories). */
   after?(ctx: WireContext, created: App): void;
+  /**
+   * Settings pushed into the running app through its API (plan/wiring): each step runs in the
+   * container it names (this app or one in `needs`) and becomes `<app>-wire-<step>`.
+   */
+  steps?(ctx: WireContext, created: App): readonly WiringUse[];
+}
+
+/** A planned wiring step with the secret values its script reads. */
+export interface WiringUse {
+  step: WiringStep;
+  secrets?: Readonly<Record<string, pulumi.Input<string>>>;
+}
+
+/** The host of a profile app a wiring step runs in. */
+function runnerHost(apps: readonly AppSpec[], name: string): string {
+  const found = apps.find((a) => a.name === name);
+  if (!found) throw new Error(`wiring runner ${name} is not enabled in this profile`);
+  return found.host;
 }
 
 /** Merges wiring results: later ones add to the lists and may replace the definition. */
@@ -246,6 +266,25 @@ export abstract class ProfileStack extends pulumi.ComponentResource {
         { parent: this },
       );
       own?.after?.(ctx, apps[id]);
+      for (const use of own?.steps?.(ctx, apps[id]) ?? []) {
+        const member = (name: string): App => {
+          const found = apps[name];
+          if (!found)
+            throw new Error(`${wiringResourceName(use.step)} needs ${name} (declare it in needs)`);
+          return found;
+        };
+        const runner = member(use.step.runsIn);
+        wiringStep(
+          use.step,
+          {
+            host: hosts[runnerHost(args.apps, use.step.runsIn)],
+            runner,
+            calls: use.step.calls.map(member),
+            secrets: use.secrets ?? {},
+          },
+          { parent: apps[id] },
+        );
+      }
     }
     this.apps = apps;
   }
