@@ -66,4 +66,20 @@ done
 docker -H "unix://$SOCKET" version >/dev/null || { tail -20 "$LAB_DIR/dockerd.log" >&2; exit 1; }
 
 export HOMELAB_LAB_DOCKER_SOCKET="$SOCKET"
-npx jest -c jest.lab.config.js --runInBand "$@"
+if [ "$#" -gt 0 ]; then
+  npx jest -c jest.lab.config.js --runInBand "$@"
+  exit
+fi
+# The suites that drive the engine share its networks and the lab's host directories, so they
+# run one after another; every other suite runs beside them, one at a time as well.
+ENGINE_SUITES='test/lab/(engine|backup)\.lab\.test\.ts$'
+npx jest -c jest.lab.config.js --runInBand --testPathPattern "$ENGINE_SUITES" \
+  >"$LAB_DIR/engine-suites.log" 2>&1 &
+ENGINE_JEST=$!
+tools=0
+npx jest -c jest.lab.config.js --runInBand --testPathIgnorePatterns "$ENGINE_SUITES" || tools=$?
+engine=0
+wait "$ENGINE_JEST" || engine=$?
+cat "$LAB_DIR/engine-suites.log"
+echo "lab: engine suites exit $engine, tool suites exit $tools"
+[ "$engine" -eq 0 ] && [ "$tools" -eq 0 ]
