@@ -23,8 +23,7 @@ export interface HostFileArgs {
   directory?: { owner: Owner; mode: string };
   /**
    * Moving the file to another host or path replaces it: the old one is removed where it was
-   * (an update would leave it behind), then the new one written. Delete first, so that a
-   * forced replacement (`pulumi up --replace`) of a file that stays put cannot remove it.
+   * (an update would leave it behind), then the new one written.
    */
   replaceOnMove?: boolean;
   /** Resources to wait for, usually the command that created the directory. */
@@ -117,11 +116,9 @@ export class HostFile extends pulumi.ComponentResource {
     const stdin = args.secret ? pulumi.secret(args.content) : undefined;
     const triggers = args.replaceOnMove ? [args.host.spec.name, args.path] : undefined;
     const remove = removeFileScript(args.path);
-    const childOpts = {
-      parent: this,
-      dependsOn: args.dependsOn,
-      deleteBeforeReplace: args.replaceOnMove,
-    };
+    // Every replacement deletes first: created first, the old resource's delete would remove
+    // the file just written at the same path (`pulumi up --replace` after a host lost its disk).
+    const childOpts = { parent: this, dependsOn: args.dependsOn, deleteBeforeReplace: true };
     const connection = args.host.connection;
     if (connection) {
       new command.remote.Command(
