@@ -6,12 +6,12 @@
  */
 import type { AppDefinition } from "./types";
 
-/** Prometheus' HTTP port; published on its host's LAN address for Alloy's remote write. */
+/** Prometheus' HTTP port; published on its host's LAN address for the other hosts' Alloy. */
 export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_DATA_DIR = "/prometheus";
-/** node-exporter listens on this port of every host's LAN address. */
+/** node-exporter's port, published on the LAN address of every host but Prometheus'. */
 export const NODE_EXPORTER_PORT = 9100;
-/** cAdvisor is published on this port of every host's LAN address. */
+/** cAdvisor's port, published on the LAN address of every host but Prometheus'. */
 export const CADVISOR_PORT = 8081;
 export const ALERTMANAGER_CONFIG_PATH = "/etc/alertmanager/alertmanager.yml";
 export const ALLOY_CONFIG_PATH = "/etc/alloy/config.alloy";
@@ -48,7 +48,11 @@ export const nodeExporter: AppDefinition = {
   volumes: [{ class: "metrics", target: TEXTFILE_TARGET, sub: "textfile", readOnly: true }],
   networks: ["proxy"],
   lanPorts: [
-    { port: NODE_EXPORTER_PORT, reason: "Prometheus scrapes every host's exporter over the LAN" },
+    {
+      port: NODE_EXPORTER_PORT,
+      reason: "Prometheus on another host scrapes this host's exporter over the LAN",
+      remoteOnly: true,
+    },
   ],
   exceptions: {
     hostAccess: [
@@ -128,7 +132,11 @@ const cadvisor: AppDefinition = {
   // proxy: its LAN port is published; socket: the read-only Docker API.
   networks: ["proxy", "socket"],
   lanPorts: [
-    { port: CADVISOR_PORT, reason: "Prometheus scrapes every host's cAdvisor over the LAN" },
+    {
+      port: CADVISOR_PORT,
+      reason: "Prometheus on another host scrapes this host's cAdvisor over the LAN",
+      remoteOnly: true,
+    },
   ],
   exceptions: {
     hostAccess: [
@@ -209,12 +217,12 @@ export const observabilityApps: readonly AppDefinition[] = [
     metrics: { port: PROMETHEUS_PORT, path: "/metrics" },
     // Scrapes apps on both app networks by name; docker_sd through the local socket proxy.
     networks: ["internal", "proxy", "socket"],
-    // Published even on a single host (then merely unused): whether other hosts exist is not
-    // known to the catalog, and the address is the LAN one, like Loki's push port.
+    // Not published on a single host: its own Alloy reaches it by name.
     lanPorts: [
       {
         port: PROMETHEUS_PORT,
         reason: "Alloy on the other hosts remote-writes their apps' metrics over the LAN",
+        forOtherHosts: true,
       },
     ],
     memoryMb: 1024,
@@ -249,7 +257,13 @@ export const observabilityApps: readonly AppDefinition[] = [
     volumes: [{ class: "logs", target: LOKI_DATA_DIR }],
     metrics: { port: LOKI_PORT, path: "/metrics" },
     networks: ["proxy"],
-    lanPorts: [{ port: LOKI_PORT, reason: "Alloy on the other hosts pushes logs over the LAN" }],
+    lanPorts: [
+      {
+        port: LOKI_PORT,
+        reason: "Alloy on the other hosts pushes logs over the LAN",
+        forOtherHosts: true,
+      },
+    ],
     tmpfs: { "/tmp": 64 },
     memoryMb: 512,
   },

@@ -115,8 +115,13 @@ export interface MetricsDefinition {
 export interface LanPort {
   port: number;
   reason: string;
-  /** Only on hosts other than the observability host, and only while Prometheus is deployed. */
+  /**
+   * Only on hosts other than Prometheus' while Prometheus is deployed: on its own host,
+   * Prometheus reaches the port by container name.
+   */
   remoteOnly?: boolean;
+  /** Only when the stack has more than one host: the consumers are the other hosts' agents. */
+  forOtherHosts?: boolean;
 }
 
 export interface AppDefinition {

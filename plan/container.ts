@@ -164,19 +164,34 @@ export function prometheusHost(spec: Pick<HomelabSpec, "apps">): string | undefi
   return spec.apps.find((a) => a.name === "prometheus")?.host;
 }
 
+/** What decides a LAN port beyond the app and its host. */
+export interface StackPorts {
+  /** The host running Prometheus, when it is deployed. */
+  prometheusOn?: string;
+  /** How many hosts the stack has. */
+  hostCount: number;
+  mode?: HomelabSpec["mode"];
+}
+
+/** The stack facts `publishedPorts` needs, from a spec. */
+export function stackPorts(spec: Pick<HomelabSpec, "apps" | "hosts" | "mode">): StackPorts {
+  return { prometheusOn: prometheusHost(spec), hostCount: spec.hosts.length, mode: spec.mode };
+}
+
 /**
  * Every port an app publishes on a host: its declared ports (all interfaces), and on the
  * host's LAN address only: the route port of a remote app (the edge proxy reaches it) and its
- * `lanPorts` (`remoteOnly` ones only on hosts other than Prometheus' while it is deployed).
- * Metrics ports are never published: Alloy scrapes the apps of its own host and
- * remote-writes to Prometheus (plan/observability/alloy.ts).
+ * `lanPorts` (`remoteOnly` ones only on hosts other than Prometheus' while it is deployed,
+ * `forOtherHosts` ones only when there are other hosts). Metrics ports are never published:
+ * Alloy scrapes the apps of its own host and remote-writes to Prometheus
+ * (plan/observability/alloy.ts).
  */
 export function publishedPorts(
   def: AppDefinition,
   host: Pick<HostSpec, "name" | "address" | "edge">,
-  prometheusOn: string | undefined,
-  mode: HomelabSpec["mode"] = "domain",
+  stack: StackPorts,
 ): PortPlan[] {
+  const { prometheusOn, hostCount, mode = "domain" } = stack;
   const ports: PortPlan[] = (def.ports ?? []).map((p) => ({
     internal: p.container,
     external: p.host,
@@ -192,7 +207,8 @@ export function publishedPorts(
   };
   if (def.route && !host.edge && !def.perHost) lan(def.route.port, remoteRoutePort(def));
   const remote = prometheusOn !== undefined && host.name !== prometheusOn;
-  for (const p of def.lanPorts ?? []) if (!p.remoteOnly || remote) lan(p.port);
+  for (const p of def.lanPorts ?? [])
+    if ((!p.remoteOnly || remote) && (!p.forOtherHosts || hostCount > 1)) lan(p.port);
   return ports;
 }
 
@@ -224,7 +240,7 @@ export function planContainer(
     env.PGID = String(spec.owner.gid);
   }
   Object.assign(env, def.env ?? {}, app.env);
-  const ports = publishedPorts(def, host, prometheusHost(spec), spec.mode);
+  const ports = publishedPorts(def, host, stackPorts(spec));
   const classes = sortedUnique(mounts.map((m) => m.class));
   const exceptions: Record<string, string> = {};
   if (ex.privileged) exceptions.privileged = ex.privileged;

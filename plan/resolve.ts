@@ -57,9 +57,8 @@ function checkApps(
         });
       } else bySubdomain.set(app.subdomain, app.name);
     }
-    const published = publishedPorts(def, host, prometheusOn, raw.mode ?? "domain").map(
-      (p) => `${p.external}/${p.protocol}`,
-    );
+    const stack = { prometheusOn, hostCount: hosts.length, mode: raw.mode ?? "domain" };
+    const published = publishedPorts(def, host, stack).map((p) => `${p.external}/${p.protocol}`);
     for (const port of published) {
       const taken = ports.get(`${host.name}:${port}`);
       if (taken) {

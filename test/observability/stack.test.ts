@@ -153,16 +153,21 @@ describe.each(STACKS)("ObservabilityStack in %s", (stack) => {
     }
   });
 
-  it("publishes the exporters on every host's LAN address", () => {
-    for (const [host, h] of Object.entries(hostsOf(cfg))) {
-      const ports = (id: string) => (container(ev, id).inputs.ports ?? []) as PortInput[];
-      expect(ports(`node-exporter-${host}`)).toContainEqual(
-        expect.objectContaining({ external: 9100, ip: h.address }),
-      );
-      expect(ports(`cadvisor-${host}`)).toContainEqual(
-        expect.objectContaining({ external: 8081, ip: h.address }),
-      );
+  it("publishes the exporters on the LAN address of the hosts Prometheus scrapes from afar only", () => {
+    const hosts = Object.entries(hostsOf(cfg));
+    const home = labelsOf(container(ev, "prometheus"))["homelab.host"];
+    const ports = (id: string) =>
+      ((container(ev, id).inputs.ports ?? []) as PortInput[]).map((p) => `${p.ip}:${p.external}`);
+    for (const [host, h] of hosts) {
+      const expected = host === home ? [] : [`${h.address}:9100`];
+      expect([host, ports(`node-exporter-${host}`)]).toEqual([host, expected]);
+      const cadvisor = host === home ? [] : [`${h.address}:8081`];
+      expect([host, ports(`cadvisor-${host}`)]).toEqual([host, cadvisor]);
     }
+    // Prometheus and Loki take pushes from the other hosts' Alloy; alone, from nobody.
+    const address = hostsOf(cfg)[home].address;
+    expect(ports("prometheus")).toEqual(hosts.length > 1 ? [`${address}:9090`] : []);
+    expect(ports("loki")).toEqual(hosts.length > 1 ? [`${address}:3100`] : []);
   });
 });
 
