@@ -230,7 +230,7 @@ export const productivityApps: readonly AppDefinition[] = [
     env: {
       DATA_DIR: "/data",
       NEXTAUTH_URL: "{{url}}",
-      BROWSER_WEB_URL: `http://karakeep-chrome:${KARAKEEP_CHROME_PORT}`,
+      BROWSER_WEB_URL: `http://127.0.0.1:${KARAKEEP_CHROME_PORT}`,
     },
     secrets: [secret("nextauthSecret", "NEXTAUTH_SECRET", 48)],
     dump: { kind: "sqlite", database: "/data/db.db" },
@@ -250,13 +250,17 @@ export const productivityApps: readonly AppDefinition[] = [
       "--no-sandbox",
       "--disable-gpu",
       "--disable-dev-shm-usage",
-      "--remote-debugging-address=0.0.0.0",
+      // Loopback of KaraKeep's namespace: DevTools has no authentication, and whoever
+      // reaches it drives a browser with a route out.
+      "--remote-debugging-address=127.0.0.1",
       `--remote-debugging-port=${KARAKEEP_CHROME_PORT}`,
       "--hide-scrollbars",
     ],
     health: wgetHealth(`http://127.0.0.1:${KARAKEEP_CHROME_PORT}/json/version`, 30),
-    // Fetches arbitrary pages (`proxy` has the route out); KaraKeep reaches it on `internal`.
-    networks: ["internal", "proxy"],
+    // In KaraKeep's network namespace: it fetches pages through KaraKeep's `proxy` network,
+    // and only KaraKeep reaches its DevTools port (loopback), no other container on `proxy`.
+    networkOf: "karakeep",
+    networks: [],
     tmpfs: { "/tmp": 256 },
     exceptions: { writableRoot: "Chromium keeps its profile and crash dumps below $HOME" },
     memoryMb: 1024,

@@ -63,12 +63,10 @@ const wiring: Readonly<Record<string, Wiring>> = {
     },
   },
   karakeep: {
-    needs: ["karakeep-chrome"],
     // Full-text search through the shared Meilisearch of the same host; without one,
     // KaraKeep runs with search switched off.
     before: (ctx): WireResult => {
       const meili = ctx.data?.service("meilisearch", ctx.app.host);
-      const chrome = ctx.apps["karakeep-chrome"];
       const key = meili?.secrets.masterKey;
       return {
         env: [
@@ -81,7 +79,8 @@ const wiring: Readonly<Record<string, Wiring>> = {
             : []),
         ],
         secretEnvKeys: key ? ["MEILI_MASTER_KEY"] : [],
-        dependsOn: [...(meili ? [meili.container] : []), ...(chrome ? [chrome.container] : [])],
+        // Its browser starts after it, in its network namespace (catalog karakeep-chrome).
+        dependsOn: meili ? [meili.container] : [],
       };
     },
   },
