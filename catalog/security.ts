@@ -151,7 +151,18 @@ export const securityApps: readonly AppDefinition[] = [
     profile: "security",
     description: "Fail2ban: bans clients that fail logins at the proxy (alternative to CrowdSec)",
     image: { repository: "crazymax/fail2ban", tag: "1.1.0" },
-    contract: { user: "0:0", source: ["crazy-max/docker-fail2ban Dockerfile@1.1.0-r0"] },
+    // The build pushes only `1.1.0` for every `1.1.0-rN` rebuild, so the contract is read at
+    // the newest one the tag serves (r6): the entrypoint links the timezone, rewrites
+    // fail2ban.conf from the F2B_* env, links /data's jails, actions and filters into
+    // /etc/fail2ban, and relinks /usr/sbin/iptables* to legacy only where nft fails.
+    contract: {
+      user: "0:0",
+      writes: ["/etc/localtime", "/etc/timezone", "/etc/fail2ban", "/usr/sbin"],
+      source: [
+        "crazy-max/docker-fail2ban Dockerfile and entrypoint.sh@1.1.0-r6",
+        "crazy-max/docker-fail2ban .github/workflows/build.yml@1.1.0-r6 (type=match,pattern=(.*)-r,group=1)",
+      ],
+    },
     defaultEnabled: false,
     // Its one jail reads Traefik's access log; without it Fail2ban finds no log and stops.
     enabledWhen: "traefik",
