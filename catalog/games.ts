@@ -74,10 +74,12 @@ export const gameApps: readonly AppDefinition[] = [
         admin: "seeded",
         secret: "rconPassword",
         how: "CS2_RCONPW, written into server.cfg and passed as +rcon_password",
-        remaining: "",
+        // entry.sh adds `+sv_password` only when CS2_PW is set (the image sets no default).
+        remaining:
+          "anyone who reaches port 27015 can join: for a join password set homelab:apps.cs2.env.CS2_PW",
         source: [
           "joedwards32/CS2 bookworm/Dockerfile@v3.0.9",
-          "joedwards32/CS2 bookworm/etc/entry.sh@v3.0.9",
+          "joedwards32/CS2 bookworm/etc/entry.sh@v3.0.9 (CS2_PW → +sv_password)",
         ],
       },
     },
