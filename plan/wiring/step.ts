@@ -66,7 +66,16 @@ export function wiringInput(step: WiringStep, values: Readonly<Record<string, st
   ].join("\n");
 }
 
-/** The command the host runs: the script arrives on stdin, so no secret is in its arguments. */
+/**
+ * The command the host runs: the script arrives on stdin, so no secret is in its arguments.
+ * The SSH user runs docker itself when it may (the docker group, as for an `ssh://` Docker
+ * endpoint), through passwordless sudo otherwise (a `tcp://` endpoint's host).
+ */
 export function wiringCommandLine(step: Pick<WiringStep, "runsIn">): string {
-  return `docker exec -i ${shellQuote(step.runsIn)} sh -s`;
+  return [
+    "set -eu",
+    "DOCKER=docker",
+    'docker version >/dev/null 2>&1 || DOCKER="sudo -n docker"',
+    `exec $DOCKER exec -i ${shellQuote(step.runsIn)} sh -s`,
+  ].join("\n");
 }
