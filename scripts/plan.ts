@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { parseSpec } from "../plan/resolve";
 import { ConfigError } from "../config/errors";
 import { deploy } from "../program";
@@ -7,19 +7,28 @@ import { evaluate } from "./evaluate";
 import { renderMermaid, renderPlan } from "./render";
 import { readStack } from "./stackFile";
 
-/** `npm run plan [-- --stack NAME]`: what `pulumi up` would create, offline, under mocks. */
+/**
+ * `npm run plan [-- --stack NAME | --file PATH]`: what `pulumi up` would create, offline,
+ * under mocks; `--file` renders any stack file (e.g. test/fixtures/good/everything.yaml).
+ */
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   const at = args.indexOf("--stack");
-  const stackName = at >= 0 ? args[at + 1] : (args.find((a) => !a.startsWith("-")) ?? "dev");
+  const fileAt = args.indexOf("--file");
+  const file = fileAt >= 0 ? resolve(args[fileAt + 1]) : undefined;
+  const stackName = file
+    ? basename(file).replace(/\.ya?ml$/, "")
+    : at >= 0
+      ? args[at + 1]
+      : (args.find((a) => !a.startsWith("-")) ?? "dev");
   const root = join(__dirname, "..");
-  const stack = readStack(root, stackName);
+  const stack = readStack(root, stackName, file);
   let spec;
   try {
     spec = parseSpec(stack);
   } catch (e) {
     if (e instanceof ConfigError) {
-      console.error(`Pulumi.${stackName}.yaml: ${e.message}`);
+      console.error(`${file ?? `Pulumi.${stackName}.yaml`}: ${e.message}`);
       return 1;
     }
     throw e;

@@ -17,6 +17,17 @@ function tierOf(host: HostSpec, path: string): Tier | undefined {
   )?.[0];
 }
 
+const COMMANDS = ["command:remote:Command", "command:local:Command"];
+
+/** The wiring steps of an app (`<app>-wire-<step>`), by step name. */
+function wiringStepsOf(ev: Evaluation, app: string): string[] {
+  const prefix = `${app}-wire-`;
+  return ev.resources
+    .filter((r) => COMMANDS.includes(r.type) && r.name.startsWith(prefix))
+    .map((r) => r.name.slice(prefix.length))
+    .sort();
+}
+
 function gpuOf(r: RegisteredResource): string | undefined {
   if (Array.isArray(r.inputs.deviceRequests) && r.inputs.deviceRequests.length) return "nvidia";
   const devices = (r.inputs.devices ?? []) as { hostPath: string }[];
@@ -84,6 +95,8 @@ export function renderPlan(
           `${pad}  publishes ${p.ip ? `${p.ip}:` : ""}${p.external}/${p.protocol ?? "tcp"} → ${p.internal}`,
         );
       }
+      const steps = wiringStepsOf(ev, app);
+      if (steps.length) lines.push(`${pad}  wires ${steps.join(", ")} through its API`);
       if (
         typeof c.inputs.networkMode === "string" &&
         c.inputs.networkMode.startsWith("container:")
@@ -107,8 +120,11 @@ export function renderPlan(
   }
   const count = (t: string) => ev.resources.filter((r) => r.type === t).length;
   const memory = containers.reduce((sum, c) => sum + Number(c.inputs.memory ?? 0), 0);
+  const wiring = ev.resources.filter(
+    (r) => COMMANDS.includes(r.type) && /-wire-[a-z0-9-]+$/.test(r.name),
+  ).length;
   lines.push(
-    `Totals: ${ev.resources.length} resources · ${spec.hosts.length} hosts · ${containers.length} containers · ${count(NETWORK)} networks · ${records.length} DNS records · ${memory} MB memory limits`,
+    `Totals: ${ev.resources.length} resources · ${spec.hosts.length} hosts · ${containers.length} containers · ${count(NETWORK)} networks · ${records.length} DNS records · ${wiring} wiring steps · ${memory} MB memory limits`,
   );
   return lines.join("\n");
 }
