@@ -436,6 +436,9 @@ export const mediaApps: readonly AppDefinition[] = [
       startPeriodSeconds: 60,
     },
     env: { ...DATA_UMASK, WEBUI_PORT: String(QBITTORRENT_WEBUI_PORT) },
+    // The Web UI login of user `admin`, set by its wiring step (plan/wiring/qbittorrent.ts)
+    // and used by the *arr apps' download client; exported in generatedSecrets.
+    secrets: [{ name: "webuiPassword", length: 32, alphanumeric: true }],
     volumes: [{ class: "config", target: "/config" }],
     data: "torrents",
     requires: ["homelab:vpn", "homelab:vpnPrivateKey"],
@@ -515,6 +518,9 @@ export function qbittorrentDefaults(torrentsDir: string): string {
     "Downloads\\ScanDirsV2=@Variant(\\0\\0\\0\\x1c\\0\\0\\0\\0)",
     `Downloads\\TempPath=${torrentsDir}/incomplete/`,
     "WebUI\\Address=*",
+    // Localhost is Gluetun's namespace (Gluetun and qBittorrent only): the wiring step and
+    // Gluetun's port-forwarding command call the API from there without a login.
+    "WebUI\\LocalHostAuth=false",
     "WebUI\\ServerDomains=*",
     "",
   ].join("\n");
