@@ -102,8 +102,10 @@ function servarr(
       // share this modal); no env sets the login, so the two-factor route keeps it for you.
       firstRun: {
         admin: "sso-until-configured",
+        // Root folders, download clients and Prowlarr's applications are wiring steps
+        // (plan/wiring/servarr.ts); on the edge behind Authelia the login is Authelia's.
         remaining:
-          "the first visit asks for a login: choose Forms and set one; then root folders and the download client",
+          "on a host that is not the edge, the first visit asks for a login: choose Forms and set one",
         source: [
           "Sonarr/Sonarr frontend/src/FirstRun/AuthenticationRequiredModalContent.tsx@v4.0.19.2979 (nearest stored tag, shared by the Servarr apps)",
         ],
@@ -161,8 +163,8 @@ export const mediaApps: readonly AppDefinition[] = [
         secret: "adminPassword",
         user: ADMIN_USER,
         how: "the startup wizard's own API, called by the health check (JELLYFIN_HEALTH)",
-        remaining:
-          "add the libraries (/data/media/...) and choose hardware transcoding in the dashboard",
+        // Libraries and hardware acceleration are wiring steps (plan/wiring/jellyfin.ts).
+        remaining: "",
         source: [
           "jellyfin/jellyfin Jellyfin.Api/Controllers/StartupController.cs@v10.11.11",
           "jellyfin/jellyfin Jellyfin.Api/Auth/FirstTimeSetupPolicy/FirstTimeSetupHandler.cs@v10.11.11",
@@ -359,13 +361,16 @@ export const mediaApps: readonly AppDefinition[] = [
         "qdm12/gluetun Dockerfile@v3.41.1",
         "qdm12/gluetun internal/healthcheck/handler.go and internal/configuration/settings/health.go@v3.41.1",
       ],
-      // The route is qBittorrent's Web UI: its `admin` login has a temporary password the
-      // image prints to the log at every start until one is set.
+      // The route is qBittorrent's Web UI: the image prints a temporary password for `admin`
+      // at every start until one is set; its wiring step sets the generated one instead.
       firstRun: {
-        admin: "printed",
-        remaining:
-          "log in as admin with the password from docker logs qbittorrent and set your own; save path /data/torrents",
-        source: ["linuxserver/docker-qbittorrent readme-vars.yml@5.2.3_v2.0.13-ls469"],
+        admin: "wired",
+        how: "user `admin` with `qbittorrent.webuiPassword` in `generatedSecrets` (step `qbittorrent-wire-webui-login`)",
+        remaining: "",
+        source: [
+          "linuxserver/docker-qbittorrent readme-vars.yml@5.2.3_v2.0.13-ls469",
+          "qbittorrent/qBittorrent src/webui/api/appcontroller.cpp@release-5.2.3 (setPreferences: web_ui_username, web_ui_password)",
+        ],
       },
     },
     // qBittorrent lives in this container's network namespace, so its Web UI is published

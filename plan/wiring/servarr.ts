@@ -173,9 +173,7 @@ export function rootFolderStep(app: ServarrApp): WiringStep {
           `jq -n -c --arg path ${path} --argjson q "$quality" --argjson m "$metadata" '{name: "Music", path: $path, defaultQualityProfileId: $q, defaultMetadataProfileId: $m}' |`,
           `  api POST "$base/rootfolder" >/dev/null`,
         ]
-      : [
-          `jq -n -c --arg path ${path} '{path: $path}' | api POST "$base/rootfolder" >/dev/null`,
-        ];
+      : [`jq -n -c --arg path ${path} '{path: $path}' | api POST "$base/rootfolder" >/dev/null`];
   return {
     app: app.name,
     step: "root-folder",
