@@ -276,8 +276,8 @@ export function traefikStaticConfig(
 }
 
 /**
- * The shared dynamic file (`middlewares.yml`). Depends on settings only, never on apps,
- * so adding an app never rewrites it.
+ * The shared dynamic file (`middlewares.yml`). Depends on settings and on whether CrowdSec
+ * runs, never on the routed apps, so adding an app never rewrites it.
  */
 export function middlewaresConfig(spec: HomelabSpec): string {
   const domainMode = isDomainMode(spec);
