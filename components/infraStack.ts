@@ -12,7 +12,11 @@ import { HOMEPAGE_CONFIG_DIR } from "../catalog/web";
 import { HostFile } from "../hosts/hostFile";
 import { homepageDockerConfig, homepageRemoteServices } from "../plan/homepage";
 import { localRecordsFile } from "../plan/pihole";
-import { bouncerTrustedProxies } from "../plan/proxy/crowdsec";
+import {
+  CROWDSEC_LAN_WHITELIST_PATH,
+  bouncerTrustedProxies,
+  crowdsecLanWhitelist,
+} from "../plan/proxy/crowdsec";
 import { BACKUP_APP } from "../catalog/backup";
 import { REPO_TARGET, backupMounts } from "../plan/backup/job";
 import { appMounts } from "../plan/storage";
@@ -132,7 +136,12 @@ const securityWiring: Readonly<Record<string, Wiring>> = {
           "reads the proxy's log directory, owned by the homelab owner",
         ),
         traefikLogs(ctx),
-        { files: [{ path: CROWDSEC_ACQUIS_PATH, content: crowdsecAcquisition(SOCKET_PROXY_URL) }] },
+        {
+          files: [
+            { path: CROWDSEC_ACQUIS_PATH, content: crowdsecAcquisition(SOCKET_PROXY_URL) },
+            { path: CROWDSEC_LAN_WHITELIST_PATH, content: crowdsecLanWhitelist(ctx.spec) },
+          ],
+        },
       ),
   },
   [CROWDSEC_BOUNCER_APP]: {

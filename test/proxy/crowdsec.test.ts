@@ -5,7 +5,7 @@
 import { parse } from "yaml";
 import type { HomelabSpec } from "../../config/spec";
 import { caddyfile } from "../../plan/proxy/caddy";
-import { bouncerTrustedProxies } from "../../plan/proxy/crowdsec";
+import { bouncerTrustedProxies, crowdsecLanWhitelist } from "../../plan/proxy/crowdsec";
 import { parseSpec } from "../../plan/resolve";
 import {
   middlewaresConfig,
@@ -238,5 +238,28 @@ describe("stack checks", () => {
     const spec = parseSpec(config);
     expect(spec.apps.map((a) => a.name)).not.toContain("crowdsec-bouncer");
     expect(middlewaresConfig(spec)).not.toContain("crowdsec");
+  });
+});
+
+describe("CrowdSec's LAN whitelist", () => {
+  it("covers the owner's LAN, the private ranges and loopback", () => {
+    const doc = parse(crowdsecLanWhitelist(domainSpec())) as {
+      name: string;
+      whitelist: { cidr: string[] };
+    };
+    expect(doc.name).toBe("homelab/lan-whitelist");
+    expect(doc.whitelist.cidr).toEqual(
+      expect.arrayContaining(["10.0.10.0/24", "192.168.1.0/24", "172.16.0.0/12", "127.0.0.0/8"]),
+    );
+    expect(doc.whitelist.cidr).not.toContain("0.0.0.0/0");
+  });
+
+  it("is uploaded into CrowdSec's enrich stage", async () => {
+    const ev = await runCached("good/everything.yaml");
+    const uploads = container(ev, "crowdsec").inputs.uploads as { file: string; content: string }[];
+    const file = uploads.find(
+      (u) => u.file === "/etc/crowdsec/parsers/s02-enrich/homelab-lan.yaml",
+    );
+    expect(file?.content).toContain("whitelist:");
   });
 });
