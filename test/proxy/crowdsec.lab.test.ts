@@ -12,6 +12,11 @@
  *    decisions, or any decision (`len(decisions) < 0` is never true) is answered 403, and so
  *    is an error reaching the LAPI (it fails closed).
  *
+ * 3. The generated LAN whitelist (plan/proxy/crowdsec.ts) in a real CrowdSec agent replaying a
+ *    log: a lab-only parser reads `client=<ip>` lines and a lab-only scenario bans on one line;
+ *    the owner's LAN and Docker addresses are not banned, a public one is, and without the
+ *    whitelist the LAN address is.
+ *
  * What cannot run here: the bouncer itself (a Go binary in a distroless image; no Docker
  * engine and no Go toolchain in this lab), so the 403 a client sees from the proxy is not
  * tested end to end. Debian ships CrowdSec 1.4.6, the image runs 1.6.11: the LAPI route,
@@ -25,6 +30,8 @@ import * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { definitionOf } from "../../catalog";
+import { crowdsecLanWhitelist } from "../../plan/proxy/crowdsec";
+import { domainSpec } from "./fixture";
 import { CROWDSEC_BOUNCER_KEY_ENV } from "../../catalog/security";
 
 /** The entrypoint's own shell, verbatim but for `cscli`, which reads the lab's config file. */
@@ -123,18 +130,100 @@ function bouncerVerdict(reply: { status: number; body: string }): 200 | 403 {
   return 403;
 }
 
-suite("CrowdSec's LAPI with the bouncer key registered as the image does", () => {
-  const work = mkdtempSync(join(tmpdir(), "crowdsec-lab-"));
+/** A CrowdSec of its own in `work`: config, database, profile, LAPI on `agentHost`; no hub, no Central API. */
+function writeLabConfig(work: string, agentHost: string): string {
   const config = join(work, "config.yaml");
-  const key = generatedKey();
-  let lapi: ChildProcess | undefined;
-  let agentHost = "";
+  for (const d of ["etc", "data", "hub"]) mkdirSync(join(work, d), { recursive: true });
+  // An empty hub index: local items (plain files under etc/) are all that is loaded.
+  writeFileSync(
+    join(work, "hub", ".index.json"),
+    JSON.stringify({ parsers: {}, scenarios: {}, postoverflows: {}, collections: {} }),
+  );
+  writeFileSync(join(work, "etc", "simulation.yaml"), "simulation: false\n");
+  writeFileSync(join(work, "none.log"), "");
+  writeFileSync(
+    join(work, "etc", "acquis.yaml"),
+    `filenames:\n  - ${work}/none.log\nlabels:\n  type: lab\n`,
+  );
+  // The image's default profile: remediate every alert on an address with a 4h ban.
+  writeFileSync(
+    join(work, "etc", "profiles.yaml"),
+    [
+      "name: default_ip_remediation",
+      "filters:",
+      ' - Alert.Remediation == true && Alert.GetScope() == "Ip"',
+      "decisions:",
+      " - type: ban",
+      "   duration: 4h",
+      "on_success: break",
+      "",
+    ].join("\n"),
+  );
+  writeFileSync(
+    config,
+    [
+      "common:",
+      "  daemonize: false",
+      "  log_media: stdout",
+      "  log_level: info",
+      "config_paths:",
+      `  config_dir: ${work}/etc/`,
+      `  data_dir: ${work}/data/`,
+      `  simulation_path: ${work}/etc/simulation.yaml`,
+      `  hub_dir: ${work}/hub/`,
+      `  index_path: ${work}/hub/.index.json`,
+      `  notification_dir: ${work}/etc/notifications/`,
+      "  plugin_dir: /usr/lib/crowdsec/plugins/",
+      "crowdsec_service:",
+      `  acquisition_path: ${work}/etc/acquis.yaml`,
+      "  parser_routines: 1",
+      "db_config:",
+      "  type: sqlite",
+      `  db_path: ${work}/data/crowdsec.db`,
+      "api:",
+      "  client:",
+      `    credentials_path: ${work}/etc/local_api_credentials.yaml`,
+      "  server:",
+      `    listen_uri: ${agentHost}`,
+      `    profiles_path: ${work}/etc/profiles.yaml`,
+      "prometheus:",
+      "  enabled: false",
+      "",
+    ].join("\n"),
+  );
+  return config;
+}
 
-  const cscli = (...args: string[]) => {
+function cscliWith(config: string) {
+  return (...args: string[]): string => {
     const r = spawnSync("cscli", ["-c", config, ...args], { encoding: "utf8", timeout: 60000 });
     if (r.status !== 0) throw new Error(`cscli ${args.join(" ")}: ${r.stderr}`);
     return r.stdout;
   };
+}
+
+/** Starts the LAPI only (`-no-cs`) and waits until it accepts connections. */
+async function startLapi(config: string, port: number): Promise<ChildProcess> {
+  const lapi = spawn("crowdsec", ["-c", config, "-no-cs"], { stdio: "ignore" });
+  for (let i = 0; i < 100; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (up) return lapi;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  lapi.kill();
+  throw new Error("CrowdSec's LAPI did not start");
+}
+
+suite("CrowdSec's LAPI with the bouncer key registered as the image does", () => {
+  const work = mkdtempSync(join(tmpdir(), "crowdsec-lab-"));
+  const key = generatedKey();
+  let config = "";
+  let lapi: ChildProcess | undefined;
+  let agentHost = "";
+  const cscli = (...args: string[]) => cscliWith(config)(...args);
   const register = (env: Record<string, string>) =>
     spawnSync("bash", ["-c", ENTRYPOINT_REGISTRATION], {
       env: { PATH: process.env.PATH ?? "", LAB_CONFIG: config, ...env },
@@ -145,64 +234,11 @@ suite("CrowdSec's LAPI with the bouncer key registered as the image does", () =>
   beforeAll(async () => {
     const port = await freePort();
     agentHost = `127.0.0.1:${port}`;
-    for (const d of ["etc", "data", "hub"]) mkdirSync(join(work, d));
-    writeFileSync(join(work, "hub", ".index.json"), "{}");
-    writeFileSync(join(work, "etc", "simulation.yaml"), "simulation: false\n");
-    // The image's default profile: remediate every alert on an address with a 4h ban.
-    writeFileSync(
-      join(work, "etc", "profiles.yaml"),
-      [
-        "name: default_ip_remediation",
-        "filters:",
-        ' - Alert.Remediation == true && Alert.GetScope() == "Ip"',
-        "decisions:",
-        " - type: ban",
-        "   duration: 4h",
-        "on_success: break",
-        "",
-      ].join("\n"),
-    );
-    writeFileSync(
-      config,
-      [
-        "common:",
-        "  daemonize: false",
-        "  log_media: stdout",
-        "  log_level: info",
-        "config_paths:",
-        `  config_dir: ${work}/etc/`,
-        `  data_dir: ${work}/data/`,
-        `  simulation_path: ${work}/etc/simulation.yaml`,
-        `  hub_dir: ${work}/hub/`,
-        `  index_path: ${work}/hub/.index.json`,
-        `  notification_dir: ${work}/etc/notifications/`,
-        "  plugin_dir: /usr/lib/crowdsec/plugins/",
-        "db_config:",
-        "  type: sqlite",
-        `  db_path: ${work}/data/crowdsec.db`,
-        "api:",
-        "  client:",
-        `    credentials_path: ${work}/etc/local_api_credentials.yaml`,
-        "  server:",
-        `    listen_uri: ${agentHost}`,
-        `    profiles_path: ${work}/etc/profiles.yaml`,
-        "prometheus:",
-        "  enabled: false",
-        "",
-      ].join("\n"),
-    );
+    config = writeLabConfig(work, agentHost);
     // The entrypoint registers bouncers before it starts the LAPI, against the same database.
     const first = register({ [CROWDSEC_BOUNCER_KEY_ENV]: key });
     expect(first.stdout).toContain("Registered bouncer for edge");
-    lapi = spawn("crowdsec", ["-c", config, "-no-cs"], { stdio: "ignore" });
-    for (let i = 0; i < 100; i++) {
-      const up = await new Promise<boolean>((resolve) => {
-        const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
-        s.on("error", () => resolve(false));
-      });
-      if (up) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    lapi = await startLapi(config, port);
     cscli("machines", "add", "lab", "--auto");
     cscli("decisions", "add", "--ip", BANNED, "--reason", "lab ban");
   });
@@ -251,5 +287,92 @@ suite("CrowdSec's LAPI with the bouncer key registered as the image does", () =>
     lapi?.kill();
     await new Promise((r) => lapi?.once("exit", r));
     await expect(bouncerQuery(agentHost, key, UNBANNED)).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+suite("the generated LAN whitelist in a real CrowdSec agent", () => {
+  const work = mkdtempSync(join(tmpdir(), "crowdsec-wl-lab-"));
+  const spec = domainSpec();
+  const LAN = "10.0.10.7"; // in the fixture's homelab:lanCidrs
+  const DOCKER = "172.18.0.5";
+  const PUBLIC = "203.0.113.50";
+  let config = "";
+  let lapi: ChildProcess | undefined;
+
+  /** Replays `client=<ip>` lines through the agent (`-dsn`, `-no-api`) and returns the banned addresses. */
+  function replay(ips: readonly string[]): string[] {
+    const log = join(work, `replay-${ips.join("_")}.log`);
+    writeFileSync(log, ips.map((ip) => `client=${ip}\n`).join(""));
+    const r = spawnSync(
+      "crowdsec",
+      ["-c", config, "-dsn", `file://${log}`, "-type", "lab", "-no-api"],
+      { encoding: "utf8", timeout: 120000 },
+    );
+    if (r.status !== 0) throw new Error(`crowdsec replay: ${r.stderr}`);
+    const decisions = JSON.parse(cscliWith(config)("decisions", "list", "-o", "json")) as
+      { decisions: { value: string }[] }[] | null;
+    return (decisions ?? []).flatMap((a) => a.decisions.map((d) => d.value)).sort();
+  }
+
+  beforeAll(async () => {
+    const port = await freePort();
+    config = writeLabConfig(work, `127.0.0.1:${port}`);
+    writeFileSync(join(work, "none.log"), "");
+    mkdirSync(join(work, "etc", "parsers", "s00-raw"), { recursive: true });
+    mkdirSync(join(work, "etc", "parsers", "s02-enrich"), { recursive: true });
+    mkdirSync(join(work, "etc", "scenarios"), { recursive: true });
+    // Grok patterns as the package installs them (the %{IP} of the lab parser).
+    spawnSync("cp", ["-r", "/etc/crowdsec/patterns", join(work, "etc", "patterns")]);
+    writeFileSync(
+      join(work, "etc", "parsers", "s00-raw", "lab.yaml"),
+      [
+        "name: lab/raw",
+        'description: lab lines "client=<ip>"',
+        "filter: \"evt.Line.Labels.type == 'lab'\"",
+        "onsuccess: next_stage",
+        "grok:",
+        '  pattern: "client=%{IP:source_ip}"',
+        "  apply_on: Line.Raw",
+        "statics:",
+        "  - meta: source_ip",
+        "    expression: evt.Parsed.source_ip",
+        "  - meta: log_type",
+        "    value: lab",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(
+      join(work, "etc", "scenarios", "lab.yaml"),
+      [
+        "type: trigger",
+        "name: lab/any-line",
+        "description: one line is enough",
+        "filter: \"evt.Meta.log_type == 'lab'\"",
+        "groupby: evt.Meta.source_ip",
+        "blackhole: 1m",
+        "labels:",
+        "  remediation: true",
+        "",
+      ].join("\n"),
+    );
+    lapi = await startLapi(config, port);
+    cscliWith(config)("machines", "add", "lab", "--auto");
+  });
+
+  afterAll(() => {
+    lapi?.kill();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("without the whitelist, the lab scenario bans any address, the LAN's too", () => {
+    expect(replay(["10.0.10.8"])).toEqual(["10.0.10.8"]);
+  });
+
+  it("with it, the owner's LAN and Docker's addresses are never banned, a public one is", () => {
+    writeFileSync(
+      join(work, "etc", "parsers", "s02-enrich", "homelab-lan.yaml"),
+      crowdsecLanWhitelist(spec),
+    );
+    expect(replay([LAN, DOCKER, "127.0.0.1", PUBLIC])).toEqual(["10.0.10.8", PUBLIC].sort());
   });
 });
