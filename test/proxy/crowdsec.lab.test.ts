@@ -317,7 +317,6 @@ suite("the generated LAN whitelist in a real CrowdSec agent", () => {
   beforeAll(async () => {
     const port = await freePort();
     config = writeLabConfig(work, `127.0.0.1:${port}`);
-    writeFileSync(join(work, "none.log"), "");
     mkdirSync(join(work, "etc", "parsers", "s00-raw"), { recursive: true });
     mkdirSync(join(work, "etc", "parsers", "s02-enrich"), { recursive: true });
     mkdirSync(join(work, "etc", "scenarios"), { recursive: true });
