@@ -190,6 +190,7 @@ export const securityApps: readonly AppDefinition[] = [
         "fbonalair/traefik-crowdsec-bouncer controler/controler.go@v0.5.0 (env, LAPI query, 403)",
         "fbonalair/traefik-crowdsec-bouncer bouncer.go@v0.5.0 (TRUSTED_PROXIES, routes)",
         "fbonalair/traefik-crowdsec-bouncer healthcheck/healthchecker.go@v0.5.0",
+        "gin-gonic/gin context.go@v1.7.7 (ClientIP, validateHeader: X-Forwarded-For from the right)",
       ],
     },
     // Beside CrowdSec, whose LAPI it asks by name, on the edge host, where the proxy asks it.

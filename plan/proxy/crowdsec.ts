@@ -1,7 +1,7 @@
 /**
  * What CrowdSec's forward-auth bouncer is told about the proxies in front of it
  * (fbonalair/traefik-crowdsec-bouncer@v0.5.0). It takes the client address from
- * X-Forwarded-For through gin's ClientIP (gin v1.7.7): when the peer is a trusted proxy, the
+ * X-Forwarded-For through gin's ClientIP (gin-gonic/gin@v1.7.7 context.go): when the peer is a trusted proxy, the
  * header is read from the right and the first untrusted address is the client. Its default,
  * 0.0.0.0/0, trusts everything and so takes the left-most address, which a client behind
  * Cloudflare writes itself (Cloudflare appends to a client's header): a banned address
