@@ -17,8 +17,15 @@ import { DIRECT_SUBDOMAIN, needsDirectTarget } from "./proxy/dns";
 import { rehearse } from "./rehearse";
 import { resolveTier } from "./storage";
 
-/** The SSO portal and its session store: forward-auth reaches them on the edge's network. */
-const EDGE_ONLY_APPS: ReadonlySet<string> = new Set(["authelia", "authelia-redis"]);
+/**
+ * The SSO portal and its session store, and CrowdSec's bouncer: forward-auth reaches them on
+ * the edge's network.
+ */
+const EDGE_ONLY_APPS: ReadonlySet<string> = new Set([
+  "authelia",
+  "authelia-redis",
+  "crowdsec-bouncer",
+]);
 
 /** Apps that only make sense on the edge: whatever publishes 80/443, and the SSO portal. */
 function edgeOnly(def: AppDefinition): boolean {
@@ -161,6 +168,20 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** CrowdSec's bouncer asks CrowdSec for every request: without it, every request would get 403. */
+function bouncerIssues(apps: readonly AppSpec[]): ConfigIssue[] {
+  const has = (name: string) => apps.some((a) => a.name === name);
+  return has("crowdsec-bouncer") && !has("crowdsec")
+    ? [
+        {
+          key: k("apps", ["crowdsec-bouncer", "enabled"]),
+          message:
+            "needs crowdsec, which it asks about every request (it would answer 403 to all); disable it with crowdsec",
+        },
+      ]
+    : [];
+}
+
 /** Every companion enabled with its app, on its app's host (DESIGN §2: one home per app). */
 function companionIssues(apps: readonly AppSpec[]): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
@@ -224,7 +245,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
   // Checks that need the placed apps (database servers next to their consumers) join the
   // same report. Then, on an otherwise valid spec, a rehearsal of every generator that could
   // still refuse a value (it would only echo problems already listed): all before any resource.
-  issues.push(...dataServiceIssues(spec), ...companionIssues(apps));
+  issues.push(...dataServiceIssues(spec), ...companionIssues(apps), ...bouncerIssues(apps));
   if (issues.length === 0) issues.push(...rehearse(spec));
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(spec);
