@@ -6,10 +6,12 @@ import {
   hostFileContent,
   labelsOf,
   ofType,
+  run,
   runCached,
-  type RegisteredResource,
+  stackConfig,
+  withConfig,
 } from "../helpers/harness";
-import type { Evaluation } from "../../scripts/evaluate";
+import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 
 const PASSWORD = "random:index/randomPassword:RandomPassword";
 
@@ -136,5 +138,23 @@ describe.each(["good/everything.yaml", "good/lab-one-host.yaml"])("%s", (stack) 
       .map((r) => `${String(r.inputs.create)}\n${String(r.inputs.update)}`)
       .join("\n");
     for (const key of keys) expect(scripts.includes(String(key))).toBe(false);
+  });
+});
+
+describe("adding an app with a widget", () => {
+  it("leaves Homepage's container as it was: only the app's key file gets its key", async () => {
+    const withSab = await runCached("good/everything.yaml");
+    const without = await run(
+      withConfig(stackConfig("good/everything.yaml"), (c) => {
+        const apps = c["homelab:apps"] as Record<string, unknown>;
+        delete apps.sabnzbd;
+      }),
+    );
+    expect(without.error).toBeUndefined();
+    expect(container(without, "homepage").inputs).toEqual(container(withSab, "homepage").inputs);
+    const keyFile = (ev: Evaluation) =>
+      ev.resources.find((r) => r.name === "homepage-keys-sabnzbd-apiKey-write");
+    expect(keyFile(without)?.inputs.stdin).toBe("");
+    expect(keyFile(withSab)?.inputs.stdin).toMatch(/^mock-/);
   });
 });
