@@ -6,7 +6,13 @@ import {
   postFromShell,
   setupHealth,
 } from "./firstRun";
-import type { AppDefinition, HealthDefinition, RouteDefinition, SecretDefinition } from "./types";
+import type {
+  AppDefinition,
+  DashboardWidget,
+  HealthDefinition,
+  RouteDefinition,
+  SecretDefinition,
+} from "./types";
 
 /**
  * The media family: media servers, the *arr automation apps, the request app and the
@@ -73,6 +79,24 @@ function curlHealth(url: string, startPeriodSeconds = 60): HealthDefinition {
   return { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", url], startPeriodSeconds };
 }
 
+/**
+ * The app's Homepage widget, reading its API with its generated `apiKey` (the widget's `key`,
+ * sent as `?apikey=` or `X-Api-Key`).
+ */
+function widget(type: string): DashboardWidget {
+  return {
+    type,
+    secret: "apiKey",
+    source: `gethomepage/homepage src/widgets/${type}/widget.js, docs/widgets/services/${type}.md@v1.12.3`,
+  };
+}
+
+function withWidget(route: RouteDefinition, type: string): RouteDefinition {
+  return route.dashboard
+    ? { ...route, dashboard: { ...route.dashboard, widget: widget(type) } }
+    : route;
+}
+
 function adminRoute(port: number, description: string, icon: string): RouteDefinition {
   return { port, auth: "two_factor", dashboard: { group: "Media automation", icon, description } };
 }
@@ -112,7 +136,7 @@ function servarr(
       },
     },
     puid: true,
-    route: adminRoute(port, description, `${name}.png`),
+    route: withWidget(adminRoute(port, description, `${name}.png`), name),
     health: curlHealth(`http://localhost:${port}/ping`),
     volumes: [{ class: "config", target: "/config" }],
     env: { ...DATA_UMASK, [`${prefix}__LOG__ANALYTICSENABLED`]: "False" },
@@ -330,6 +354,7 @@ export const mediaApps: readonly AppDefinition[] = [
         group: "Media",
         icon: "jellyseerr.png",
         description: "Ask for a film or a series",
+        widget: widget("seerr"),
       },
     },
     health: {
@@ -481,7 +506,12 @@ export const mediaApps: readonly AppDefinition[] = [
     route: {
       port: SABNZBD_PORT,
       auth: "two_factor",
-      dashboard: { group: "Downloads", icon: "sabnzbd.png", description: "Usenet downloads" },
+      dashboard: {
+        group: "Downloads",
+        icon: "sabnzbd.png",
+        description: "Usenet downloads",
+        widget: widget("sabnzbd"),
+      },
     },
     egress: true,
     // `mode=version` needs no API key; `localhost` passes SABnzbd's host check.

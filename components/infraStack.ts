@@ -10,7 +10,7 @@ import {
 } from "../catalog/security";
 import { HOMEPAGE_CONFIG_DIR } from "../catalog/web";
 import { HostFile } from "../hosts/hostFile";
-import { homepageDockerConfig, homepageRemoteServices } from "../plan/homepage";
+import { homepageDockerConfig, homepageKeyEnv, homepageRemoteServices } from "../plan/homepage";
 import { localRecordsFile } from "../plan/pihole";
 import {
   CROWDSEC_LAN_WHITELIST_PATH,
@@ -91,6 +91,8 @@ const infraWiring: Readonly<Record<string, Wiring>> = {
   homepage: {
     before: (): WireResult => ({
       files: [{ path: `${HOMEPAGE_CONFIG_DIR}/docker.yaml`, content: homepageDockerConfig() }],
+      // Paths of the widgets' key files (components/dashboardKeys.ts writes them).
+      env: Object.entries(homepageKeyEnv()).map(([k, v]) => `${k}=${v}`),
     }),
     // Apps on other hosts are listed from a file Homepage re-reads, not by restarting it.
     after: (ctx, created) =>
