@@ -494,6 +494,28 @@ export const mediaApps: readonly AppDefinition[] = [
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 1024,
   },
+  {
+    name: "recyclarr",
+    profile: "media",
+    description: "Syncs TRaSH Guides' quality profiles and sizes into Sonarr and Radarr daily",
+    image: { repository: "ghcr.io/recyclarr/recyclarr", tag: "8.7.1" },
+    contract: {
+      user: "1000:1000",
+      source: [
+        "recyclarr/recyclarr Dockerfile, docker/scripts/entrypoint.sh and cron.sh@v8.7.1 (USER 1000:1000, supercronic runs `recyclarr sync` at CRON_SCHEDULE, default @daily)",
+      ],
+    },
+    // Opt-in: it replaces the apps' quality profiles of the same name with TRaSH's.
+    defaultEnabled: false,
+    user: "owner",
+    // Clones the TRaSH Guides and reaches Sonarr and Radarr by container name.
+    egress: true,
+    health: { none: "a cron runner (supercronic) without an HTTP endpoint" },
+    // The guides' git cache and Recyclarr's state live here; recyclarr.yml is generated.
+    volumes: [{ class: "config", target: "/config" }],
+    env: { CRON_SCHEDULE: "@daily" },
+    memoryMb: 256,
+  },
 ];
 
 /** Where linuxserver's init copies qBittorrent's first configuration from. */
