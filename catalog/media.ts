@@ -37,6 +37,9 @@ export const GLUETUN_HEALTH_URL = `http://127.0.0.1:${GLUETUN_HEALTH_PORT}/`;
  * image passes only the bind address (`--server ::`), the port comes from the ini.
  */
 export const SABNZBD_PORT = 8085;
+
+/** The categories Sonarr, Radarr and Lidarr send to SABnzbd (plan/wiring/servarr.ts). */
+export const SABNZBD_CATEGORIES: readonly string[] = ["tv", "movies", "music"];
 /**
  * linuxserver's base image runs every file in /custom-cont-init.d as root after the image's
  * own init (which chowns /config) and before SABnzbd starts (init-custom-files).
@@ -510,7 +513,9 @@ export const mediaApps: readonly AppDefinition[] = [
     user: "owner",
     // Clones the TRaSH Guides and reaches Sonarr and Radarr by container name.
     egress: true,
-    health: { none: "a cron runner (supercronic) without an HTTP endpoint" },
+    placement: "data",
+    // No HTTP endpoint: healthy while its scheduler runs (busybox pgrep, alpine base).
+    health: { test: ["CMD", "pgrep", "-x", "supercronic"], startPeriodSeconds: 30 },
     // The guides' git cache and Recyclarr's state live here; recyclarr.yml is generated.
     volumes: [{ class: "config", target: "/config" }],
     env: { CRON_SCHEDULE: "@daily" },
@@ -621,6 +626,22 @@ export function sabnzbdSeedScript(opts: {
     `download_dir = ${USENET_INCOMPLETE_DIR}`,
     `complete_dir = ${USENET_COMPLETE_DIR}`,
     `cache_limit = ${cacheMb}M`,
+    // The *arr apps' categories, each completing into its own folder under complete_dir.
+    // `*` is seeded too: without it SABnzbd adds its defaults, replacing `movies` and `tv`
+    // with folderless ones (sabnzbd/config.py get_categories@5.0.1).
+    "[categories]",
+    "[[*]]",
+    "name = *",
+    "order = 0",
+    "pp = 3",
+    "script = None",
+    "priority = 0",
+    ...SABNZBD_CATEGORIES.flatMap((cat, i) => [
+      `[[${cat}]]`,
+      `name = ${cat}`,
+      `order = ${i + 1}`,
+      `dir = ${cat}`,
+    ]),
     "INI",
     '} > "$ini.new"',
     'chown abc:abc "$ini.new"',
