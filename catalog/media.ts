@@ -506,6 +506,7 @@ export const mediaApps: readonly AppDefinition[] = [
       user: "1000:1000",
       source: [
         "recyclarr/recyclarr Dockerfile, docker/scripts/entrypoint.sh and cron.sh@v8.7.1 (USER 1000:1000, supercronic runs `recyclarr sync` at CRON_SCHEDULE, default @daily)",
+        "recyclarr/recyclarr .github/workflows/reusable-docker.yml@v8.7.1 (ghcr.io tag {{version}}: 8.7.1)",
       ],
     },
     // Opt-in: it replaces the apps' quality profiles of the same name with TRaSH's.
