@@ -43,6 +43,9 @@ export const GLUETUN_HEALTH_URL = `http://127.0.0.1:${GLUETUN_HEALTH_PORT}/`;
  * image passes only the bind address (`--server ::`), the port comes from the ini.
  */
 export const SABNZBD_PORT = 8085;
+
+/** The categories Sonarr, Radarr and Lidarr send to SABnzbd (plan/wiring/servarr.ts). */
+export const SABNZBD_CATEGORIES: readonly string[] = ["tv", "movies", "music"];
 /**
  * linuxserver's base image runs every file in /custom-cont-init.d as root after the image's
  * own init (which chowns /config) and before SABnzbd starts (init-custom-files).
@@ -524,6 +527,31 @@ export const mediaApps: readonly AppDefinition[] = [
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 1024,
   },
+  {
+    name: "recyclarr",
+    profile: "media",
+    description: "Syncs TRaSH Guides' quality profiles and sizes into Sonarr and Radarr daily",
+    image: { repository: "ghcr.io/recyclarr/recyclarr", tag: "8.7.1" },
+    contract: {
+      user: "1000:1000",
+      source: [
+        "recyclarr/recyclarr Dockerfile, docker/scripts/entrypoint.sh and cron.sh@v8.7.1 (USER 1000:1000, supercronic runs `recyclarr sync` at CRON_SCHEDULE, default @daily)",
+        "recyclarr/recyclarr .github/workflows/reusable-docker.yml@v8.7.1 (ghcr.io tag {{version}}: 8.7.1)",
+      ],
+    },
+    // Opt-in: it replaces the apps' quality profiles of the same name with TRaSH's.
+    defaultEnabled: false,
+    user: "owner",
+    // Clones the TRaSH Guides and reaches Sonarr and Radarr by container name.
+    egress: true,
+    placement: "data",
+    // No HTTP endpoint: healthy while its scheduler runs (busybox pgrep, alpine base).
+    health: { test: ["CMD", "pgrep", "-x", "supercronic"], startPeriodSeconds: 30 },
+    // The guides' git cache and Recyclarr's state live here; recyclarr.yml is generated.
+    volumes: [{ class: "config", target: "/config" }],
+    env: { CRON_SCHEDULE: "@daily" },
+    memoryMb: 256,
+  },
 ];
 
 /** Where linuxserver's init copies qBittorrent's first configuration from. */
@@ -629,6 +657,22 @@ export function sabnzbdSeedScript(opts: {
     `download_dir = ${USENET_INCOMPLETE_DIR}`,
     `complete_dir = ${USENET_COMPLETE_DIR}`,
     `cache_limit = ${cacheMb}M`,
+    // The *arr apps' categories, each completing into its own folder under complete_dir.
+    // `*` is seeded too: without it SABnzbd adds its defaults, replacing `movies` and `tv`
+    // with folderless ones (sabnzbd/config.py get_categories@5.0.1).
+    "[categories]",
+    "[[*]]",
+    "name = *",
+    "order = 0",
+    "pp = 3",
+    "script = None",
+    "priority = 0",
+    ...SABNZBD_CATEGORIES.flatMap((cat, i) => [
+      `[[${cat}]]`,
+      `name = ${cat}`,
+      `order = ${i + 1}`,
+      `dir = ${cat}`,
+    ]),
     "INI",
     '} > "$ini.new"',
     'chown abc:abc "$ini.new"',

@@ -123,6 +123,12 @@ function checkApps(
         });
       }
     }
+    // Recyclarr has nothing to sync without Sonarr or Radarr (plan/wiring/recyclarr.ts).
+    if (app.name === "recyclarr" && !apps.some((a) => a.name === "sonarr" || a.name === "radarr"))
+      issues.push({
+        key: k("apps", ["recyclarr", "enabled"]),
+        message: "Recyclarr syncs Sonarr and Radarr: enable at least one of them",
+      });
     for (const req of def.requires ?? []) {
       const name = req.replace(`${NS}:`, "");
       const set = name in keySchemas ? raw[name as KeyName] !== undefined : present.has(req);
