@@ -10,6 +10,13 @@ import {
 import { HostDirectories } from "../hosts/directories";
 import { appHost } from "../plan/proxy/traefik";
 import { DATA_TREE_DIRS, appMounts, dataTreeRoot } from "../plan/storage";
+import { bazarrServarrStep } from "../plan/wiring/bazarr";
+import {
+  JELLYFIN_PASSWORD_ENV,
+  jellyfinHardwareStep,
+  jellyfinLibrariesStep,
+} from "../plan/wiring/jellyfin";
+import { SEERR_KEY_ENV, seerrJellyfinStep, seerrServarrStep } from "../plan/wiring/seerr";
 import {
   ProfileStack,
   type ProfileArgs,
@@ -17,6 +24,7 @@ import {
   type WireContext,
   type WireResult,
   type Wiring,
+  type WiringUse,
 } from "./profileStack";
 import { required } from "./secrets";
 
@@ -42,6 +50,27 @@ function mediaWiring(dataTree: (ctx: WireContext) => pulumi.Resource): ProfileWi
     apps: mediaApps,
   };
 }
+
+/**
+ * Sonarr and Radarr as Seerr and Bazarr reach them on the `proxy` network, with the folders
+ * they import into as they see them (their data mount is the whole tree at /data).
+ */
+const SERVARRS = [
+  {
+    kind: "sonarr",
+    host: "sonarr",
+    port: 8989,
+    keyEnv: "SONARR_API_KEY",
+    rootFolder: "/data/media/tv",
+  },
+  {
+    kind: "radarr",
+    host: "radarr",
+    port: 7878,
+    keyEnv: "RADARR_API_KEY",
+    rootFolder: "/data/media/movies",
+  },
+] as const;
 
 const mediaApps: Readonly<Record<string, Wiring>> = {
   gluetun: {
@@ -95,6 +124,50 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
         },
       ],
     }),
+  },
+  // Libraries and hardware transcoding through Jellyfin's API, as the admin its health check
+  // seeds (plan/wiring/jellyfin.ts).
+  jellyfin: {
+    steps: (ctx, created): WiringUse[] => {
+      const media = appMounts(ctx.def, ctx.host.spec, ctx.spec.storage).find(
+        (m) => m.class === "data",
+      );
+      const secrets = { [JELLYFIN_PASSWORD_ENV]: created.secrets.adminPassword };
+      return [
+        ...(media ? [{ step: jellyfinLibrariesStep(ctx.def.name, media.target), secrets }] : []),
+        { step: jellyfinHardwareStep(ctx.def.name, ctx.host.spec.gpu), secrets },
+      ];
+    },
+  },
+  // Seerr's setup with Jellyfin's admin, Sonarr and Radarr (plan/wiring/seerr.ts). With Plex
+  // only, the sign-in needs the owner's plex.tv account: it stays a click.
+  seerr: {
+    needs: ["jellyfin", "sonarr", "radarr"],
+    steps: (ctx, created): WiringUse[] => {
+      const jellyfin = ctx.apps.jellyfin;
+      if (!jellyfin) return [];
+      const runsIn = "jellyfin";
+      const seerrKey = { [SEERR_KEY_ENV]: created.secrets.apiKey };
+      return [
+        {
+          step: seerrJellyfinStep(runsIn),
+          secrets: { ...seerrKey, [JELLYFIN_PASSWORD_ENV]: jellyfin.secrets.adminPassword },
+        },
+        ...SERVARRS.filter((s) => ctx.apps[s.kind]).map((s) => ({
+          step: seerrServarrStep(runsIn, s),
+          secrets: { ...seerrKey, [s.keyEnv]: ctx.apps[s.kind].secrets.apiKey },
+        })),
+      ];
+    },
+  },
+  // Sonarr and Radarr in Bazarr's settings (plan/wiring/bazarr.ts).
+  bazarr: {
+    needs: ["sonarr", "radarr"],
+    steps: (ctx): WiringUse[] =>
+      SERVARRS.filter((s) => ctx.apps[s.kind]).map((s) => ({
+        step: bazarrServarrStep(s),
+        secrets: { [s.keyEnv]: ctx.apps[s.kind].secrets.apiKey },
+      })),
   },
   plex: {
     before: (ctx): WireResult => {
