@@ -112,7 +112,7 @@ export const PREFERRED_PROFILE = "HD-1080p";
  * Sonarr or Radarr in Seerr. A server already listed at the same host and port keeps the
  * owner's profile, folder and flags; only its API key is brought back to the generated one.
  * A new one gets the `HD-1080p` profile (else the one with the lowest id), read from the
- * server's own API (GET /api/v3/qualityprofile), and is the default unless another non-4K
+ * server (GET /api/v3/qualityprofile; /ping answers without a key), and is the default unless another non-4K
  * server already is.
  */
 export function seerrServarrStep(runsIn: string, s: SeerrServarr): WiringStep {
@@ -133,7 +133,7 @@ export function seerrServarrStep(runsIn: string, s: SeerrServarr): WiringStep {
     `S=${SEERR}`,
     `A=http://${s.host}:${s.port}`,
     `header X-Api-Key "$${s.keyEnv}"`,
-    `ready "$A/api/v3/system/status"`,
+    `ready "$A/ping"`,
     `profiles=$(api GET "$A/api/v3/qualityprofile")`,
     "clear_headers",
     `header X-Api-Key "$${SEERR_KEY_ENV}"`,
