@@ -315,7 +315,7 @@ export const mediaApps: readonly AppDefinition[] = [
         admin: "sso-until-configured",
         ownLoginOnceConfigured: true,
         remaining:
-          "with Jellyfin nothing (sign in as Jellyfin's admin); with Plex only: sign in with Plex, add Sonarr and Radarr; for phone apps then set homelab:apps.seerr.auth: bypass",
+          "nothing with Jellyfin (sign in as its admin); with Plex only, sign in with Plex and add Sonarr and Radarr; for phone apps set homelab:apps.seerr.auth: bypass",
         source: [
           "seerr-team/seerr server/routes/auth.ts@v3.1.0 (nearest tag stored: first /auth/plex or /auth/jellyfin creates the admin)",
           "seerr-team/seerr server/routes/index.ts@v3.1.0 (/auth is outside isAuthenticated)",
