@@ -24,7 +24,7 @@ import type { WiringStep } from "./step";
  */
 
 /** Jellyfin as a step running in its own container reaches it. */
-const LOCAL = "http://127.0.0.1:8096";
+export const JELLYFIN_LOCAL = "http://127.0.0.1:8096";
 /** The env a step reads the admin's generated password from. */
 export const JELLYFIN_PASSWORD_ENV = "JELLYFIN_ADMIN_PASSWORD";
 
@@ -53,14 +53,7 @@ const CLIENT =
  */
 export function jellyfinLogin(base: string): string {
   return [
-    `JF=${base}`,
-    `ready "$JF/health"`,
-    "_waited=0",
-    `until info=$(api GET "$JF/System/Info/Public" 2>/dev/null) && printf '%s' "$info" | jq -e '.StartupWizardCompleted == true' >/dev/null; do`,
-    `  [ "$_waited" -lt 300 ] || fail "the startup wizard was not completed within 300 s (the health check completes it)"`,
-    "  sleep 2",
-    "  _waited=$((_waited + 2))",
-    "done",
+    jellyfinWizardDone(base),
     `header Authorization '${CLIENT}'`,
     `auth=$(jq -n -c '{Username: "${ADMIN_USER}", Pw: env.${JELLYFIN_PASSWORD_ENV}}' | api POST "$JF/Users/AuthenticateByName")`,
     `token=$(printf '%s' "$auth" | jq -r '.AccessToken // empty')`,
@@ -71,12 +64,29 @@ export function jellyfinLogin(base: string): string {
 }
 
 /**
+ * Waits (as `JF`, the base URL) until Jellyfin answers and its startup wizard is complete,
+ * so its admin exists: anonymous calls (/health, /System/Info/Public).
+ */
+export function jellyfinWizardDone(base: string): string {
+  return [
+    `JF=${base}`,
+    `ready "$JF/health"`,
+    "_waited=0",
+    `until info=$(api GET "$JF/System/Info/Public" 2>/dev/null) && printf '%s' "$info" | jq -e '.StartupWizardCompleted == true' >/dev/null; do`,
+    `  [ "$_waited" -lt 300 ] || fail "the startup wizard was not completed within 300 s (the health check completes it)"`,
+    "  sleep 2",
+    "  _waited=$((_waited + 2))",
+    "done",
+  ].join("\n");
+}
+
+/**
  * The libraries: one that already lists the folder (under any name) is left as the owner has
  * it; a library of the same name gets the folder added; otherwise it is created and scanned.
  */
 export function jellyfinLibrariesStep(runsIn: string, mediaRoot: string): WiringStep {
   const lines = [
-    jellyfinLogin(LOCAL),
+    jellyfinLogin(JELLYFIN_LOCAL),
     'folders=$(api GET "$JF/Library/VirtualFolders")',
     "library() {",
     `  if printf '%s' "$folders" | jq -e --arg p "$3" 'any(.[]; (.Locations // []) | index($p) != null)' >/dev/null; then return 0; fi`,
@@ -144,7 +154,7 @@ export function hardwareAcceleration(gpu: GpuKind): {
 export function jellyfinHardwareStep(runsIn: string, gpu: GpuKind): WiringStep {
   const { set, accepted } = hardwareAcceleration(gpu);
   const lines = [
-    jellyfinLogin(LOCAL),
+    jellyfinLogin(JELLYFIN_LOCAL),
     `current=$(api GET "$JF/System/Configuration/encoding")`,
     `if printf '%s' "$current" | jq -e '(.HardwareAccelerationType // "none") as $t | ${JSON.stringify(accepted)} | index($t) != null' >/dev/null; then`,
     `  echo "hardware acceleration: $(printf '%s' "$current" | jq -r '.HardwareAccelerationType // "none"'), kept"`,

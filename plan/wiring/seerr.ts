@@ -1,5 +1,5 @@
 import { ADMIN_USER } from "../../catalog/firstRun";
-import { JELLYFIN_PASSWORD_ENV } from "./jellyfin";
+import { JELLYFIN_LOCAL, JELLYFIN_PASSWORD_ENV, jellyfinWizardDone } from "./jellyfin";
 import type { WiringStep } from "./step";
 
 /**
@@ -51,6 +51,8 @@ export function seerrJellyfinStep(runsIn: string): WiringStep {
     serverType: JELLYFIN,
   });
   const lines = [
+    // The step runs in Jellyfin's container: Jellyfin's admin exists once its wizard is done.
+    jellyfinWizardDone(JELLYFIN_LOCAL),
     `S=${SEERR}`,
     `ready "$S/api/v1/status"`,
     `pub=$(api GET "$S/api/v1/settings/public")`,

@@ -45,6 +45,14 @@ function sonarr(req: Request, path: string): Answer {
   return { status: 404 };
 }
 
+/** Jellyfin, which the setup step waits for: anonymous health and wizard state. */
+function jellyfin(path: string): Answer {
+  if (path === "/health") return { status: 200 };
+  if (path === "/System/Info/Public")
+    return { status: 200, body: { StartupWizardCompleted: true } };
+  return { status: 404 };
+}
+
 function seerr(req: Request, path: string): Answer {
   const { method } = req;
   if (path === "/api/v1/status") return { status: 200, body: { version: "3.4.1" } };
@@ -123,7 +131,9 @@ beforeAll(
         ? seerr(req, path)
         : app === "sonarr"
           ? sonarr(req, path)
-          : { status: 404 };
+          : app === "jellyfin"
+            ? jellyfin(path)
+            : { status: 404 };
     })),
 );
 afterAll(() => api.close());
@@ -146,7 +156,8 @@ const here = (step: WiringStep): WiringStep => ({
   ...step,
   script: step.script
     .replaceAll("http://seerr:5055", `${api.base}/seerr`)
-    .replaceAll("http://sonarr:8989", `${api.base}/sonarr`),
+    .replaceAll("http://sonarr:8989", `${api.base}/sonarr`)
+    .replaceAll("http://127.0.0.1:8096", `${api.base}/jellyfin`),
 });
 const SONARR = {
   kind: "sonarr",
