@@ -10,7 +10,7 @@ import { bazarrServarrStep } from "../../plan/wiring/bazarr";
 import type { WiringStep } from "../../plan/wiring/step";
 import { apiSchemas, problems } from "./apiSchema";
 import { SHELLS, runStep } from "./run";
-import { standIn, writes, type Answer, type Request, type StandIn } from "./standIn";
+import { argvRecorder, standIn, writes, type Answer, type Request, type StandIn } from "./standIn";
 
 const schemas = apiSchemas("bazarr-1.5.3.json");
 const BAZARR_KEY = "0123456789abcdef0123456789abcdef";
@@ -94,6 +94,24 @@ describe.each(Object.keys(SHELLS))("Bazarr's wiring under %s", (shell) => {
     api.seen.length = 0;
     expect((await run()).status).toBe(0);
     expect(writes(api.seen)).toEqual([]);
+  });
+
+  it("puts neither key in the arguments of curl, jq, sed or awk", async () => {
+    const argv = argvRecorder();
+    const r = await runStep(
+      here(bazarrServarrStep(SONARR)),
+      { SONARR_API_KEY: SONARR_KEY },
+      SHELLS[shell],
+      { BAZARR_CONFIG: config, PATH: argv.path },
+    );
+    const log = argv.log();
+    argv.remove();
+    expect(r.status).toBe(0);
+    expect(settings.sonarr.apikey).toBe(SONARR_KEY);
+    // awk read config.yaml through the wrapper, and printed the key only to its stdout.
+    expect(log).toContain("/^auth:/");
+    expect(log).not.toContain(SONARR_KEY);
+    expect(log).not.toContain(BAZARR_KEY);
   });
 
   it("keeps what the owner set beyond the connection", async () => {

@@ -8,7 +8,7 @@ import { SEERR_KEY_ENV, seerrJellyfinStep, seerrServarrStep } from "../../plan/w
 import type { WiringStep } from "../../plan/wiring/step";
 import { apiSchemas, problems } from "./apiSchema";
 import { SHELLS, runStep } from "./run";
-import { json, standIn, type Answer, type Request, type StandIn } from "./standIn";
+import { argvRecorder, json, standIn, type Answer, type Request, type StandIn } from "./standIn";
 
 const schemas = apiSchemas("seerr-3.1.0.json");
 const SEERR_KEY = "seerrGeneratedKey0123456789abcdef";
@@ -260,6 +260,25 @@ describe.each(Object.keys(SHELLS))("Seerr's wiring under %s", (shell) => {
       activeProfileName: "Any",
       activeDirectory: "/data/media/anime",
     });
+  });
+
+  it("puts no key or password in the arguments of curl, jq, sed or awk", async () => {
+    const argv = argvRecorder();
+    const env = { PATH: argv.path };
+    const all = { [JELLYFIN_PASSWORD_ENV]: PASSWORD, [SEERR_KEY_ENV]: SEERR_KEY };
+    const a = await runStep(here(seerrJellyfinStep("jellyfin")), all, SHELLS[shell], env);
+    const b = await runStep(
+      here(seerrServarrStep("jellyfin", SONARR)),
+      { [SEERR_KEY_ENV]: SEERR_KEY, SONARR_API_KEY: SONARR_KEY },
+      SHELLS[shell],
+      env,
+    );
+    const log = argv.log();
+    argv.remove();
+    expect([a.status, b.status]).toEqual([0, 0]);
+    expect(state.sonarr).toHaveLength(1);
+    expect(log).toContain("-K");
+    for (const secret of [PASSWORD, SEERR_KEY, SONARR_KEY]) expect(log).not.toContain(secret);
   });
 
   it("fails naming the app, the step and the refused call", async () => {
