@@ -102,8 +102,10 @@ function servarr(
       // share this modal); no env sets the login, so the two-factor route keeps it for you.
       firstRun: {
         admin: "sso-until-configured",
+        // Root folders, download clients and Prowlarr's applications are wiring steps
+        // (plan/wiring/servarr.ts); on the edge behind Authelia the login is Authelia's.
         remaining:
-          "the first visit asks for a login: choose Forms and set one; then root folders and the download client",
+          "on a host that is not the edge, the first visit asks for a login: choose Forms and set one",
         source: [
           "Sonarr/Sonarr frontend/src/FirstRun/AuthenticationRequiredModalContent.tsx@v4.0.19.2979 (nearest stored tag, shared by the Servarr apps)",
         ],
@@ -362,13 +364,16 @@ export const mediaApps: readonly AppDefinition[] = [
         "qdm12/gluetun Dockerfile@v3.41.1",
         "qdm12/gluetun internal/healthcheck/handler.go and internal/configuration/settings/health.go@v3.41.1",
       ],
-      // The route is qBittorrent's Web UI: its `admin` login has a temporary password the
-      // image prints to the log at every start until one is set.
+      // The route is qBittorrent's Web UI: the image prints a temporary password for `admin`
+      // at every start until one is set; its wiring step sets the generated one instead.
       firstRun: {
-        admin: "printed",
-        remaining:
-          "log in as admin with the password from docker logs qbittorrent and set your own; save path /data/torrents",
-        source: ["linuxserver/docker-qbittorrent readme-vars.yml@5.2.3_v2.0.13-ls469"],
+        admin: "wired",
+        how: "user `admin` with `qbittorrent.webuiPassword` in `generatedSecrets` (step `qbittorrent-wire-webui-login`)",
+        remaining: "",
+        source: [
+          "linuxserver/docker-qbittorrent readme-vars.yml@5.2.3_v2.0.13-ls469",
+          "qbittorrent/qBittorrent src/webui/api/appcontroller.cpp@release-5.2.3 (setPreferences: web_ui_username, web_ui_password)",
+        ],
       },
     },
     // qBittorrent lives in this container's network namespace, so its Web UI is published
@@ -439,6 +444,9 @@ export const mediaApps: readonly AppDefinition[] = [
       startPeriodSeconds: 60,
     },
     env: { ...DATA_UMASK, WEBUI_PORT: String(QBITTORRENT_WEBUI_PORT) },
+    // The Web UI login of user `admin`, set by its wiring step (plan/wiring/qbittorrent.ts)
+    // and used by the *arr apps' download client; exported in generatedSecrets.
+    secrets: [{ name: "webuiPassword", length: 32, alphanumeric: true }],
     volumes: [{ class: "config", target: "/config" }],
     data: "torrents",
     requires: ["homelab:vpn", "homelab:vpnPrivateKey"],
@@ -518,6 +526,9 @@ export function qbittorrentDefaults(torrentsDir: string): string {
     "Downloads\\ScanDirsV2=@Variant(\\0\\0\\0\\x1c\\0\\0\\0\\0)",
     `Downloads\\TempPath=${torrentsDir}/incomplete/`,
     "WebUI\\Address=*",
+    // Localhost is Gluetun's namespace (Gluetun and qBittorrent only): the wiring step and
+    // Gluetun's port-forwarding command call the API from there without a login.
+    "WebUI\\LocalHostAuth=false",
     "WebUI\\ServerDomains=*",
     "",
   ].join("\n");

@@ -285,7 +285,14 @@ export interface ImageContract {
  * - `none`: no accounts of its own, SSO (or the network) is the only gate.
  */
 export type FirstRunAdmin =
-  "seeded" | "sso-until-configured" | "printed" | "claim-token" | "cli" | "none";
+  | "seeded"
+  | "sso-until-configured"
+  | "printed"
+  | "claim-token"
+  | "cli"
+  | "none"
+  /** Set through the app's API once it runs, by a wiring step (`how` names it). */
+  | "wired";
 
 /** An env switch that closes self-registration, and its closed value. */
 export interface SignUpSwitch {

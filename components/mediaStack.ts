@@ -27,6 +27,21 @@ import {
   type WiringUse,
 } from "./profileStack";
 import { required } from "./secrets";
+import {
+  portForwardingEnv,
+  webUiPasswordStep,
+  WEBUI_PASSWORD_VAR,
+} from "../plan/wiring/qbittorrent";
+import {
+  QBITTORRENT_PASSWORD_VAR,
+  SABNZBD_API_KEY_VAR,
+  SERVARR,
+  downloadClientStep,
+  prowlarrApplicationStep,
+  rootFolderStep,
+  targetKeyVar,
+  type ServarrApp,
+} from "../plan/wiring/servarr";
 
 /** `K=V` env entries in a stable order. */
 function envList(env: Readonly<Record<string, string>>): string[] {
@@ -72,15 +87,77 @@ const SERVARRS = [
   },
 ] as const;
 
+/**
+ * An *arr app behind Authelia trusts it (`External`: no second login) on the edge only: on
+ * another host its port is also published on the LAN, where nothing would ask for a login.
+ */
+function trustsProxy(ctx: WireContext): WireResult {
+  if (ctx.spec.sso.provider !== "authelia" || !ctx.host.spec.edge) return {};
+  return { env: [`${ctx.app.name.toUpperCase()}__AUTH__METHOD=External`] };
+}
+
+/** Sonarr, Radarr or Lidarr: download clients that run, and its root folder. */
+function servarrWiring(app: ServarrApp): Wiring {
+  return {
+    needs: ["gluetun", "qbittorrent", "sabnzbd"],
+    before: trustsProxy,
+    steps: (ctx): WiringUse[] => {
+      const qbittorrent = ctx.apps.qbittorrent;
+      const sabnzbd = ctx.apps.sabnzbd;
+      return [
+        ...(qbittorrent && ctx.apps.gluetun
+          ? [
+              {
+                step: downloadClientStep(app, "qbittorrent"),
+                secrets: { [QBITTORRENT_PASSWORD_VAR]: qbittorrent.secrets.webuiPassword },
+              },
+            ]
+          : []),
+        ...(sabnzbd
+          ? [
+              {
+                step: downloadClientStep(app, "sabnzbd"),
+                secrets: { [SABNZBD_API_KEY_VAR]: sabnzbd.secrets.apiKey },
+              },
+            ]
+          : []),
+        { step: rootFolderStep(app) },
+      ];
+    },
+  };
+}
+
 const mediaApps: Readonly<Record<string, Wiring>> = {
+  sonarr: servarrWiring(SERVARR.sonarr),
+  radarr: servarrWiring(SERVARR.radarr),
+  lidarr: servarrWiring(SERVARR.lidarr),
+  prowlarr: {
+    needs: ["sonarr", "radarr", "lidarr"],
+    before: trustsProxy,
+    // Prowlarr pushes its indexers to every *arr app that runs.
+    steps: (ctx): WiringUse[] =>
+      // By container name: only the apps on Prowlarr's own host (the tree's host, by default).
+      Object.values(SERVARR)
+        .filter((app) => ctx.apps[app.name] !== undefined)
+        .filter((app) => ctx.spec.apps.find((a) => a.name === app.name)?.host === ctx.app.host)
+        .map((app) => ({
+          step: prowlarrApplicationStep(app),
+          secrets: { [targetKeyVar(app)]: ctx.apps[app.name].secrets.apiKey },
+        })),
+  },
   gluetun: {
     before: (ctx): WireResult => {
       const privateKey = required(ctx.secrets, "vpnPrivateKey", "homelab:vpnPrivateKey");
       // Required for AirVPN and Windscribe (config/vpn.ts), optional for the others.
       const presharedKey = ctx.secrets.vpnPresharedKey;
+      // qBittorrent listens on the port the provider forwards, where Gluetun gets one.
+      const forwarding =
+        ctx.spec.vpn && ctx.spec.apps.some((a) => a.name === "qbittorrent")
+          ? portForwardingEnv(ctx.spec.vpn.provider)
+          : {};
       return {
         env: [
-          ...envList(gluetunEnv(ctx.spec)),
+          ...envList({ ...gluetunEnv(ctx.spec), ...forwarding }),
           pulumi.secret(pulumi.interpolate`WIREGUARD_PRIVATE_KEY=${privateKey}`),
           ...(presharedKey
             ? [pulumi.secret(pulumi.interpolate`WIREGUARD_PRESHARED_KEY=${presharedKey}`)]
@@ -94,6 +171,12 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
     },
   },
   qbittorrent: {
+    steps: (_ctx, created): WiringUse[] => [
+      {
+        step: webUiPasswordStep(),
+        secrets: { [WEBUI_PASSWORD_VAR]: created.secrets.webuiPassword },
+      },
+    ],
     // Its first configuration saves into its part of the /data tree.
     before: (ctx): WireResult => {
       const torrents = appMounts(ctx.def, ctx.host.spec, ctx.spec.storage).find(

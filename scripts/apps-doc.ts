@@ -82,6 +82,7 @@ const FIRST_RUN_DONE: Readonly<Record<FirstRunAdmin, (def: AppDefinition) => str
   "claim-token": () => "claimed with `homelab:plexClaim`",
   cli: () => "no admin and no sign-ups until you create one",
   none: () => "no accounts: SSO is the login",
+  wired: (def) => `set after start: ${def.contract?.firstRun?.how ?? ""}`,
 };
 
 /** The "First run" cell: what is automated, then what still needs a click. */
