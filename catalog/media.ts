@@ -6,7 +6,13 @@ import {
   postFromShell,
   setupHealth,
 } from "./firstRun";
-import type { AppDefinition, HealthDefinition, RouteDefinition, SecretDefinition } from "./types";
+import type {
+  AppDefinition,
+  DashboardWidget,
+  HealthDefinition,
+  RouteDefinition,
+  SecretDefinition,
+} from "./types";
 
 /**
  * The media family: media servers, the *arr automation apps, the request app and the
@@ -37,6 +43,9 @@ export const GLUETUN_HEALTH_URL = `http://127.0.0.1:${GLUETUN_HEALTH_PORT}/`;
  * image passes only the bind address (`--server ::`), the port comes from the ini.
  */
 export const SABNZBD_PORT = 8085;
+
+/** The categories Sonarr, Radarr and Lidarr send to SABnzbd (plan/wiring/servarr.ts). */
+export const SABNZBD_CATEGORIES: readonly string[] = ["tv", "movies", "music"];
 /**
  * linuxserver's base image runs every file in /custom-cont-init.d as root after the image's
  * own init (which chowns /config) and before SABnzbd starts (init-custom-files).
@@ -71,6 +80,24 @@ function apiKey(env: string): SecretDefinition {
 
 function curlHealth(url: string, startPeriodSeconds = 60): HealthDefinition {
   return { test: ["CMD", "curl", "-fsS", "-o", "/dev/null", url], startPeriodSeconds };
+}
+
+/**
+ * The app's Homepage widget, reading its API with its generated `apiKey` (the widget's `key`,
+ * sent as `?apikey=` or `X-Api-Key`).
+ */
+function widget(type: string): DashboardWidget {
+  return {
+    type,
+    secret: "apiKey",
+    source: `gethomepage/homepage src/widgets/${type}/widget.js, docs/widgets/services/${type}.md@v1.12.3`,
+  };
+}
+
+function withWidget(route: RouteDefinition, type: string): RouteDefinition {
+  return route.dashboard
+    ? { ...route, dashboard: { ...route.dashboard, widget: widget(type) } }
+    : route;
 }
 
 function adminRoute(port: number, description: string, icon: string): RouteDefinition {
@@ -112,7 +139,7 @@ function servarr(
       },
     },
     puid: true,
-    route: adminRoute(port, description, `${name}.png`),
+    route: withWidget(adminRoute(port, description, `${name}.png`), name),
     health: curlHealth(`http://localhost:${port}/ping`),
     volumes: [{ class: "config", target: "/config" }],
     env: { ...DATA_UMASK, [`${prefix}__LOG__ANALYTICSENABLED`]: "False" },
@@ -333,6 +360,7 @@ export const mediaApps: readonly AppDefinition[] = [
         group: "Media",
         icon: "jellyseerr.png",
         description: "Ask for a film or a series",
+        widget: widget("seerr"),
       },
     },
     health: {
@@ -484,7 +512,12 @@ export const mediaApps: readonly AppDefinition[] = [
     route: {
       port: SABNZBD_PORT,
       auth: "two_factor",
-      dashboard: { group: "Downloads", icon: "sabnzbd.png", description: "Usenet downloads" },
+      dashboard: {
+        group: "Downloads",
+        icon: "sabnzbd.png",
+        description: "Usenet downloads",
+        widget: widget("sabnzbd"),
+      },
     },
     egress: true,
     // `mode=version` needs no API key; `localhost` passes SABnzbd's host check.
@@ -496,6 +529,31 @@ export const mediaApps: readonly AppDefinition[] = [
     secrets: [{ name: "apiKey", length: 32, alphanumeric: true, file: true, exported: true }],
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 1024,
+  },
+  {
+    name: "recyclarr",
+    profile: "media",
+    description: "Syncs TRaSH Guides' quality profiles and sizes into Sonarr and Radarr daily",
+    image: { repository: "ghcr.io/recyclarr/recyclarr", tag: "8.7.1" },
+    contract: {
+      user: "1000:1000",
+      source: [
+        "recyclarr/recyclarr Dockerfile, docker/scripts/entrypoint.sh and cron.sh@v8.7.1 (USER 1000:1000, supercronic runs `recyclarr sync` at CRON_SCHEDULE, default @daily)",
+        "recyclarr/recyclarr .github/workflows/reusable-docker.yml@v8.7.1 (ghcr.io tag {{version}}: 8.7.1)",
+      ],
+    },
+    // Opt-in: it replaces the apps' quality profiles of the same name with TRaSH's.
+    defaultEnabled: false,
+    user: "owner",
+    // Clones the TRaSH Guides and reaches Sonarr and Radarr by container name.
+    egress: true,
+    placement: "data",
+    // No HTTP endpoint: healthy while its scheduler runs (busybox pgrep, alpine base).
+    health: { test: ["CMD", "pgrep", "-x", "supercronic"], startPeriodSeconds: 30 },
+    // The guides' git cache and Recyclarr's state live here; recyclarr.yml is generated.
+    volumes: [{ class: "config", target: "/config" }],
+    env: { CRON_SCHEDULE: "@daily" },
+    memoryMb: 256,
   },
 ];
 
@@ -602,6 +660,22 @@ export function sabnzbdSeedScript(opts: {
     `download_dir = ${USENET_INCOMPLETE_DIR}`,
     `complete_dir = ${USENET_COMPLETE_DIR}`,
     `cache_limit = ${cacheMb}M`,
+    // The *arr apps' categories, each completing into its own folder under complete_dir.
+    // `*` is seeded too: without it SABnzbd adds its defaults, replacing `movies` and `tv`
+    // with folderless ones (sabnzbd/config.py get_categories@5.0.1).
+    "[categories]",
+    "[[*]]",
+    "name = *",
+    "order = 0",
+    "pp = 3",
+    "script = None",
+    "priority = 0",
+    ...SABNZBD_CATEGORIES.flatMap((cat, i) => [
+      `[[${cat}]]`,
+      `name = ${cat}`,
+      `order = ${i + 1}`,
+      `dir = ${cat}`,
+    ]),
     "INI",
     '} > "$ini.new"',
     'chown abc:abc "$ini.new"',

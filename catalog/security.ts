@@ -10,6 +10,19 @@ export const WG_EASY_UI_PORT = 51821;
 /** Where Traefik's access log directory appears in the log readers. */
 export const TRAEFIK_LOGS_TARGET = "/var/log/traefik";
 export const CROWDSEC_ACQUIS_PATH = "/etc/crowdsec/acquis.d/homelab.yaml";
+/** CrowdSec's local API (LAPI), which bouncers ask for decisions (crowdsec docker/config.yaml@v1.6.11). */
+export const CROWDSEC_LAPI_PORT = 8080;
+/**
+ * The env var CrowdSec's entrypoint registers a bouncer key from at every start: each
+ * variable whose name contains BOUNCER_KEY, named after what follows its second `_`
+ * (`cscli bouncers add edge -k <key>` unless a bouncer of that name exists).
+ */
+export const CROWDSEC_BOUNCER_KEY_ENV = "BOUNCER_KEY_edge";
+/** Catalog name of the forward-auth bouncer the edge proxy asks before every route. */
+export const CROWDSEC_BOUNCER_APP = "crowdsec-bouncer";
+/** The bouncer's listener (gin's default PORT) and its forward-auth route. */
+export const CROWDSEC_BOUNCER_PORT = 8080;
+export const CROWDSEC_BOUNCER_AUTH_PATH = "/api/v1/forwardAuth";
 
 /** What CrowdSec reads: Traefik's JSON access log, and Authelia's log through the socket proxy. */
 export function crowdsecAcquisition(socketProxyUrl: string): string {
@@ -128,9 +141,16 @@ export const securityApps: readonly AppDefinition[] = [
     name: "crowdsec",
     profile: "security",
     description:
-      "CrowdSec: detects attacks in the Traefik and Authelia logs; no bouncer is configured, so it blocks nothing",
+      "CrowdSec: detects attacks in the Traefik and Authelia logs; its bouncer answers banned addresses 403 at the edge proxy",
     image: { repository: "crowdsecurity/crowdsec", tag: "v1.6.11" },
-    contract: { user: "0:0", source: ["crowdsecurity/crowdsec Dockerfile@v1.6.8"] },
+    contract: {
+      user: "0:0",
+      source: [
+        "crowdsecurity/crowdsec Dockerfile@v1.6.8",
+        "crowdsecurity/crowdsec docker/docker_start.sh@v1.6.11 (register_bouncer, BOUNCER_KEY_<name>)",
+        "crowdsecurity/crowdsec docker/config.yaml@v1.6.11 (api.server.listen_uri 0.0.0.0:8080)",
+      ],
+    },
     placement: "edge",
     health: { test: ["CMD", "cscli", "lapi", "status"], startPeriodSeconds: 60 },
     volumes: [
@@ -144,7 +164,51 @@ export const securityApps: readonly AppDefinition[] = [
         "crowdsecurity/traefik crowdsecurity/http-cve crowdsecurity/whitelist-good-actors LePresidente/authelia",
     },
     metrics: { port: 6060, path: "/metrics" },
+    // The bouncer's key, registered by the entrypoint at start (never on a command line of ours).
+    secrets: [
+      { name: "bouncerKey", length: 32, alphanumeric: true, env: CROWDSEC_BOUNCER_KEY_ENV },
+    ],
     memoryMb: 256,
+  },
+  {
+    name: CROWDSEC_BOUNCER_APP,
+    displayName: "CrowdSec bouncer",
+    profile: "security",
+    description:
+      "CrowdSec's forward-auth bouncer: the edge proxy asks it before every route, banned addresses get 403",
+    // fbonalair/traefik-crowdsec-bouncer: one image that serves Traefik's forwardAuth and
+    // Caddy's forward_auth alike; its build pushes the git tag v0.5.0 as `0.5.0` (semver
+    // pattern {{version}}). Distroless `nonroot` (65532), no writes, /healthchecker GETs
+    // /api/v1/ping. Every forwardAuth call asks the LAPI `GET /v1/decisions?type=ban&ip=<ip>`
+    // with X-Api-Key; a ban, or any error reaching the LAPI, answers 403 (it fails closed).
+    image: { repository: "fbonalair/traefik-crowdsec-bouncer", tag: "0.5.0" },
+    contract: {
+      user: "65532:65532",
+      source: [
+        "fbonalair/traefik-crowdsec-bouncer Dockerfile@v0.5.0",
+        "fbonalair/traefik-crowdsec-bouncer .github/workflows/docker-push.yml@v0.5.0 (type=semver,pattern={{version}})",
+        "fbonalair/traefik-crowdsec-bouncer controler/controler.go@v0.5.0 (env, LAPI query, 403)",
+        "fbonalair/traefik-crowdsec-bouncer bouncer.go@v0.5.0 (TRUSTED_PROXIES, routes)",
+        "fbonalair/traefik-crowdsec-bouncer healthcheck/healthchecker.go@v0.5.0",
+        "gin-gonic/gin context.go@v1.7.7 (ClientIP, validateHeader: X-Forwarded-For from the right)",
+      ],
+    },
+    // Beside CrowdSec, whose LAPI it asks by name, on the edge host, where the proxy asks it.
+    companionOf: "crowdsec",
+    placement: "edge",
+    health: { test: ["CMD", "/healthchecker"], startPeriodSeconds: 10 },
+    // `proxy`: the edge proxy reaches it there, and it reaches CrowdSec's LAPI there.
+    networks: ["proxy"],
+    env: {
+      CROWDSEC_AGENT_HOST: `crowdsec:${CROWDSEC_LAPI_PORT}`,
+      GIN_MODE: "release",
+    },
+    managedEnv: {
+      prefixes: ["CROWDSEC_", "TRUSTED_PROXIES"],
+      reason: "the LAPI address, the key and the trusted proxies come from the stack",
+    },
+    metrics: { port: CROWDSEC_BOUNCER_PORT, path: "/api/v1/metrics" },
+    memoryMb: 64,
   },
   {
     name: "fail2ban",

@@ -31,7 +31,19 @@ export interface RouteDefinition {
   bypassPaths?: readonly string[];
   scheme?: "http" | "https";
   /** Homepage dashboard entry. */
-  dashboard?: { group: string; icon: string; description: string };
+  dashboard?: { group: string; icon: string; description: string; widget?: DashboardWidget };
+}
+
+/**
+ * A Homepage service widget that reads the app's API with one of its generated secrets.
+ * Homepage gets the key from a file (`{{HOMEPAGE_FILE_*}}`), never from a label or env.
+ */
+export interface DashboardWidget {
+  /** Widget type at the pinned Homepage (src/widgets/widgets.js). */
+  type: string;
+  /** Name of one of the app's exported `secrets`, passed as the widget's `key`. */
+  secret: string;
+  source: string;
 }
 
 export interface HealthDefinition {

@@ -14,7 +14,8 @@ export const webApps: readonly AppDefinition[] = [
   {
     name: "homepage",
     profile: "infra",
-    description: "Homepage dashboard: every app, grouped, from container labels",
+    description:
+      "Homepage dashboard: every app, grouped, from container labels; live widgets of Sonarr, Radarr, Lidarr, Prowlarr, Seerr and SABnzbd with their generated API keys",
     image: { repository: "ghcr.io/gethomepage/homepage", tag: "v1.12.3" },
     contract: {
       user: "0:0",
@@ -22,6 +23,9 @@ export const webApps: readonly AppDefinition[] = [
       source: [
         "gethomepage/homepage Dockerfile@v1.12.3",
         "gethomepage/homepage docker-entrypoint.sh@v1.12.3",
+        // Labels and services.yaml are substituted; each HOMEPAGE_FILE_* file is read then.
+        "gethomepage/homepage src/utils/config/config.js@v1.12.3 (substituteEnvironmentVars)",
+        "gethomepage/homepage src/utils/config/service-helpers.js@v1.12.3 (labels substituted)",
       ],
       firstRun: {
         admin: "none",

@@ -6,6 +6,7 @@ import { PROFILES, type HomelabSpec, type Profile } from "../config/spec";
 import { Host } from "../hosts/host";
 import type { App } from "./app";
 import { BackupJob } from "./backupJob";
+import { DashboardKeys } from "./dashboardKeys";
 import { DataStack } from "./dataStack";
 import { PROFILE_STACKS } from "./profiles";
 import type { StackSecrets } from "./secrets";
@@ -64,6 +65,15 @@ export class Homelab extends pulumi.ComponentResource {
             );
       Object.assign(apps, stack.apps);
     }
+
+    // Homepage's widget keys belong to apps of other profiles: written once all exist.
+    const homepage = spec.apps.find((a) => a.name === "homepage");
+    if (homepage && apps.homepage)
+      new DashboardKeys(
+        "homepage-keys",
+        { spec, host: hosts[homepage.host], homepage: apps.homepage, apps },
+        { parent: this },
+      );
 
     // One repository password per stack: given, or generated once and protected (losing it
     // loses every snapshot). Exported as a secret so the owner stores it away from the homelab.

@@ -3,14 +3,20 @@ import { definitionOf } from "../catalog";
 import { PIHOLE_HOSTS_DIR, PIHOLE_RECORDS_FILE, SOCKET_PROXY_URL } from "../catalog/infra";
 import {
   CROWDSEC_ACQUIS_PATH,
+  CROWDSEC_BOUNCER_APP,
   FAIL2BAN_FILES,
   TRAEFIK_LOGS_TARGET,
   crowdsecAcquisition,
 } from "../catalog/security";
 import { HOMEPAGE_CONFIG_DIR } from "../catalog/web";
 import { HostFile } from "../hosts/hostFile";
-import { homepageDockerConfig, homepageRemoteServices } from "../plan/homepage";
+import { homepageDockerConfig, homepageKeyEnv, homepageRemoteServices } from "../plan/homepage";
 import { localRecordsFile } from "../plan/pihole";
+import {
+  CROWDSEC_LAN_WHITELIST_PATH,
+  bouncerTrustedProxies,
+  crowdsecLanWhitelist,
+} from "../plan/proxy/crowdsec";
 import { BACKUP_APP } from "../catalog/backup";
 import { REPO_TARGET, backupMounts } from "../plan/backup/job";
 import { appMounts } from "../plan/storage";
@@ -85,6 +91,8 @@ const infraWiring: Readonly<Record<string, Wiring>> = {
   homepage: {
     before: (): WireResult => ({
       files: [{ path: `${HOMEPAGE_CONFIG_DIR}/docker.yaml`, content: homepageDockerConfig() }],
+      // Paths of the widgets' key files (components/dashboardKeys.ts writes them).
+      env: Object.entries(homepageKeyEnv()).map(([k, v]) => `${k}=${v}`),
     }),
     // Apps on other hosts are listed from a file Homepage re-reads, not by restarting it.
     after: (ctx, created) =>
@@ -130,8 +138,30 @@ const securityWiring: Readonly<Record<string, Wiring>> = {
           "reads the proxy's log directory, owned by the homelab owner",
         ),
         traefikLogs(ctx),
-        { files: [{ path: CROWDSEC_ACQUIS_PATH, content: crowdsecAcquisition(SOCKET_PROXY_URL) }] },
+        {
+          files: [
+            { path: CROWDSEC_ACQUIS_PATH, content: crowdsecAcquisition(SOCKET_PROXY_URL) },
+            { path: CROWDSEC_LAN_WHITELIST_PATH, content: crowdsecLanWhitelist(ctx.spec) },
+          ],
+        },
       ),
+  },
+  [CROWDSEC_BOUNCER_APP]: {
+    // CrowdSec generates the key and registers it from its env at start; the bouncer gets
+    // the same value, so no key is ever printed, copied or passed on a command line of ours.
+    needs: ["crowdsec"],
+    before: (ctx): WireResult => {
+      const key = ctx.apps.crowdsec?.secrets.bouncerKey;
+      if (!key)
+        throw new Error(`${CROWDSEC_BOUNCER_APP} needs crowdsec (the resolve stage checks it)`);
+      return {
+        env: [
+          pulumi.secret(pulumi.interpolate`CROWDSEC_BOUNCER_API_KEY=${key}`),
+          `TRUSTED_PROXIES=${bouncerTrustedProxies(ctx.spec).join(",")}`,
+        ],
+        secretEnvKeys: ["CROWDSEC_BOUNCER_API_KEY"],
+      };
+    },
   },
   fail2ban: {
     before: (ctx): WireResult =>
@@ -155,7 +185,7 @@ export class InfraStack extends ProfileStack {
   }
 }
 
-/** WireGuard, CrowdSec and Fail2ban. */
+/** WireGuard, CrowdSec with its bouncer, and Fail2ban. */
 export class SecurityStack extends ProfileStack {
   constructor(name: string, args: ProfileArgs, opts?: pulumi.ComponentResourceOptions) {
     super("homelab:security:SecurityStack", name, args, { apps: securityWiring }, opts);

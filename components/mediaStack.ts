@@ -28,6 +28,11 @@ import {
 } from "./profileStack";
 import { required } from "./secrets";
 import {
+  RECYCLARR_CONFIG_PATH,
+  RECYCLARR_KEY_VARS,
+  recyclarrConfig,
+} from "../plan/wiring/recyclarr";
+import {
   portForwardingEnv,
   webUiPasswordStep,
   WEBUI_PASSWORD_VAR,
@@ -251,6 +256,20 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
         step: bazarrServarrStep(s),
         secrets: { [s.keyEnv]: ctx.apps[s.kind].secrets.apiKey },
       })),
+  },
+  recyclarr: {
+    needs: ["sonarr", "radarr"],
+    // recyclarr.yml names the apps that run; their keys reach it only as secret env.
+    before: (ctx): WireResult => {
+      const apps = (["sonarr", "radarr"] as const).filter((a) => ctx.apps[a] !== undefined);
+      return {
+        files: [{ path: RECYCLARR_CONFIG_PATH, content: recyclarrConfig(apps) }],
+        env: apps.map((a) =>
+          pulumi.secret(pulumi.interpolate`${RECYCLARR_KEY_VARS[a]}=${ctx.apps[a].secrets.apiKey}`),
+        ),
+        secretEnvKeys: apps.map((a) => RECYCLARR_KEY_VARS[a]),
+      };
+    },
   },
   plex: {
     before: (ctx): WireResult => {

@@ -17,8 +17,15 @@ import { DIRECT_SUBDOMAIN, needsDirectTarget } from "./proxy/dns";
 import { rehearse } from "./rehearse";
 import { resolveTier } from "./storage";
 
-/** The SSO portal and its session store: forward-auth reaches them on the edge's network. */
-const EDGE_ONLY_APPS: ReadonlySet<string> = new Set(["authelia", "authelia-redis"]);
+/**
+ * The SSO portal and its session store, and CrowdSec's bouncer: forward-auth reaches them on
+ * the edge's network.
+ */
+const EDGE_ONLY_APPS: ReadonlySet<string> = new Set([
+  "authelia",
+  "authelia-redis",
+  "crowdsec-bouncer",
+]);
 
 /** Apps that only make sense on the edge: whatever publishes 80/443, and the SSO portal. */
 function edgeOnly(def: AppDefinition): boolean {
@@ -116,6 +123,12 @@ function checkApps(
         });
       }
     }
+    // Recyclarr has nothing to sync without Sonarr or Radarr (plan/wiring/recyclarr.ts).
+    if (app.name === "recyclarr" && !apps.some((a) => a.name === "sonarr" || a.name === "radarr"))
+      issues.push({
+        key: k("apps", ["recyclarr", "enabled"]),
+        message: "Recyclarr syncs Sonarr and Radarr: enable at least one of them",
+      });
     for (const req of def.requires ?? []) {
       const name = req.replace(`${NS}:`, "");
       const set = name in keySchemas ? raw[name as KeyName] !== undefined : present.has(req);
@@ -159,6 +172,20 @@ function deepFreeze<T>(value: T): T {
     for (const v of Object.values(value)) deepFreeze(v);
   }
   return value;
+}
+
+/** CrowdSec's bouncer asks CrowdSec for every request: without it, every request would get 403. */
+function bouncerIssues(apps: readonly AppSpec[]): ConfigIssue[] {
+  const has = (name: string) => apps.some((a) => a.name === name);
+  return has("crowdsec-bouncer") && !has("crowdsec")
+    ? [
+        {
+          key: k("apps", ["crowdsec-bouncer", "enabled"]),
+          message:
+            "needs crowdsec, which it asks about every request (it would answer 403 to all); disable it with crowdsec",
+        },
+      ]
+    : [];
 }
 
 /** Every companion enabled with its app, on its app's host (DESIGN §2: one home per app). */
@@ -224,7 +251,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
   // Checks that need the placed apps (database servers next to their consumers) join the
   // same report. Then, on an otherwise valid spec, a rehearsal of every generator that could
   // still refuse a value (it would only echo problems already listed): all before any resource.
-  issues.push(...dataServiceIssues(spec), ...companionIssues(apps));
+  issues.push(...dataServiceIssues(spec), ...companionIssues(apps), ...bouncerIssues(apps));
   if (issues.length === 0) issues.push(...rehearse(spec));
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(spec);

@@ -18,7 +18,7 @@ export const APPS_DOC = join(__dirname, "..", "docs", "apps.md");
 export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
   core: "The way in: socket proxy, Traefik (or Caddy) with TLS, Authelia SSO, DNS updates, a smoke-test app.",
   media:
-    "Media servers, the *arr automation, requests, the torrent client behind the VPN and SABnzbd for Usenet (opt-in).",
+    "Media servers, the *arr automation, requests, the torrent client behind the VPN, SABnzbd for Usenet and Recyclarr for TRaSH's quality profiles (both opt-in).",
   observability:
     "Metrics, logs, dashboards and alerts for every host and app, and Uptime Kuma for the uptime checks you add.",
   cloud:

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 PACKAGES=(docker.io iptables prometheus prometheus-alertmanager restic sqlite3 busybox-static
   util-linux procps shellcheck postgresql mariadb-server mariadb-client redis-server redis-tools caddy)
 TOOLS=(dockerd promtool amtool restic sqlite3 busybox flock pgrep shellcheck
-  /usr/lib/postgresql/15/bin/initdb mariadbd mariadb-install-db redis-server redis-cli caddy)
+  /usr/lib/postgresql/15/bin/initdb mariadbd mariadb-install-db redis-server redis-cli caddy
+  crowdsec cscli)
 
 missing() {
   local t
@@ -23,11 +24,15 @@ if [ -n "$(missing)" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+    # Last, and allowed to fail: crowdsec's post-install step registers with CrowdSec's online
+    # API, unreachable offline; its binaries are installed either way, which `missing` checks.
+    command -v cscli >/dev/null 2>&1 ||
+      apt-get install -y -qq --no-install-recommends crowdsec >/dev/null 2>&1 || true
   fi
 fi
 if [ -n "$(missing)" ]; then
   echo "lab: missing tools: $(missing | tr '\n' ' ')" >&2
-  echo "lab: install them with: apt-get install -y ${PACKAGES[*]}" >&2
+  echo "lab: install them with: apt-get install -y ${PACKAGES[*]} crowdsec" >&2
   exit 1
 fi
 if [ "$(id -u)" -ne 0 ]; then

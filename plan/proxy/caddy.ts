@@ -29,8 +29,10 @@ import {
   PROXY_APP,
   SSO_PORTAL_APP,
   TRAEFIK_SECRET_ENV,
+  CROWDSEC_BOUNCER_URL,
   appHost,
   cloudflareProxied,
+  crowdsecBouncing,
   lanCidrs,
   remoteRoutePort,
   ssoEnabled,
@@ -172,6 +174,20 @@ function autheliaSnippet(spec: HomelabSpec): string[] {
   return block("(authelia)", block(`forward_auth http://${SSO_PORTAL_APP}:${AUTHELIA_PORT}`, body));
 }
 
+/**
+ * CrowdSec's bouncer, asked before anything else on every route: forward_auth sends it a GET
+ * with X-Forwarded-For (the client's own copy is replaced unless the peer is a trusted proxy)
+ * and answers the client with the bouncer's 403 when the address is banned.
+ */
+function crowdsecSnippet(spec: HomelabSpec): string[] {
+  const url = new URL(CROWDSEC_BOUNCER_URL);
+  const body = [
+    `uri ${url.pathname}`,
+    ...(cloudflareProxied(spec) ? ["import trust-cloudflare"] : []),
+  ];
+  return block("(crowdsec)", block(`forward_auth ${url.protocol}//${url.host}`, body));
+}
+
 function reverseProxy(spec: HomelabSpec, upstream: string): string[] {
   const options: string[] = [];
   // Apps that only speak HTTPS do so with a self-signed certificate.
@@ -183,7 +199,8 @@ function reverseProxy(spec: HomelabSpec, upstream: string): string[] {
 }
 
 /**
- * The handlers of one app, in order (a `route` keeps it): client headers removed, the LAN
+ * The handlers of one app, in order (a `route` keeps it): client headers removed, CrowdSec's
+ * bouncer (on every route, when CrowdSec runs), the LAN
  * filter before any auth work (403, as Traefik's ipAllowList), forward-auth unless the app is
  * the portal or `bypass`, then the upstream. Apps with `bypassPaths` still get forward-auth:
  * Authelia's rules bypass exactly those paths (plan/proxy/authelia.ts).
@@ -191,6 +208,7 @@ function reverseProxy(spec: HomelabSpec, upstream: string): string[] {
 export function caddyAppRoute(spec: HomelabSpec, app: AppSpec, def: AppDefinition): string[] {
   if (!def.route) throw new Error(`app ${app.name} has no route in the catalog`);
   const body = ["import client-headers"];
+  if (crowdsecBouncing(spec)) body.push("import crowdsec");
   if (def.route.lanOnly && isDomainMode(spec)) {
     const outside = `@${app.name}-outside`;
     body.push(
@@ -246,6 +264,7 @@ export function caddyfile(spec: HomelabSpec, lookup: Lookup = definitionOf): str
     "",
     ...clientHeadersSnippet(spec),
     ...(cloudflareProxied(spec) ? ["", ...trustSnippet()] : []),
+    ...(crowdsecBouncing(spec) ? ["", ...crowdsecSnippet(spec)] : []),
     ...(ssoEnabled(spec) ? ["", ...autheliaSnippet(spec)] : []),
     "",
     ...block(`http://:${CADDY_METRICS_PORT}`, ["metrics /metrics"]),

@@ -9,6 +9,11 @@
  */
 import { stringify } from "yaml";
 import { definitionOf } from "../../catalog";
+import {
+  CROWDSEC_BOUNCER_APP,
+  CROWDSEC_BOUNCER_AUTH_PATH,
+  CROWDSEC_BOUNCER_PORT,
+} from "../../catalog/security";
 import type { AppDefinition, RouteDefinition } from "../../catalog/types";
 import { hostByName, type AppSpec, type HomelabSpec } from "../../config/spec";
 
@@ -46,7 +51,16 @@ export const MIDDLEWARES = {
   lanOnly: "lan-only",
   ssoRateLimit: "sso-ratelimit",
   forwardedStrip: "strip-forwarded",
+  crowdsec: "crowdsec",
 } as const;
+
+/** The CrowdSec bouncer's forward-auth endpoint, on the edge host's proxy network. */
+export const CROWDSEC_BOUNCER_URL = `http://${CROWDSEC_BOUNCER_APP}:${CROWDSEC_BOUNCER_PORT}${CROWDSEC_BOUNCER_AUTH_PATH}`;
+
+/** Whether the edge proxy asks CrowdSec's bouncer before every route (CrowdSec is enabled). */
+export function crowdsecBouncing(spec: HomelabSpec): boolean {
+  return spec.apps.some((a) => a.name === CROWDSEC_BOUNCER_APP);
+}
 
 /**
  * Headers a client could send through Cloudflare (whose addresses Traefik trusts in proxied
@@ -262,8 +276,8 @@ export function traefikStaticConfig(
 }
 
 /**
- * The shared dynamic file (`middlewares.yml`). Depends on settings only, never on apps,
- * so adding an app never rewrites it.
+ * The shared dynamic file (`middlewares.yml`). Depends on settings and on whether CrowdSec
+ * runs, never on the routed apps, so adding an app never rewrites it.
  */
 export function middlewaresConfig(spec: HomelabSpec): string {
   const domainMode = isDomainMode(spec);
@@ -284,6 +298,13 @@ export function middlewaresConfig(spec: HomelabSpec): string {
   };
   if (domainMode) {
     middlewares[MIDDLEWARES.lanOnly] = { ipAllowList: { sourceRange: lanCidrs(spec) } };
+  }
+  if (crowdsecBouncing(spec)) {
+    // Forward-auth asks with GET and X-Forwarded-For (client-supplied copies are already
+    // removed by the entrypoint unless the peer is trusted); the bouncer's 403 is the answer.
+    middlewares[MIDDLEWARES.crowdsec] = {
+      forwardAuth: { address: CROWDSEC_BOUNCER_URL, trustForwardHeader: true },
+    };
   }
   if (ssoEnabled(spec)) {
     middlewares[MIDDLEWARES.authelia] = {
@@ -320,8 +341,10 @@ export function middlewaresConfig(spec: HomelabSpec): string {
 
 /**
  * Middlewares a router uses, in order: headers outermost (so auth redirects and 403s carry
- * them), then the LAN filter before any auth work, then the portal rate limit or forward-auth
- * (behind Cloudflare preceded by the removal of client-supplied forwarding headers).
+ * them), then CrowdSec's bouncer on every router (bypass ones and the portal too, so a banned
+ * address never reaches a login), then the LAN filter before any auth work, then the portal
+ * rate limit or forward-auth (behind Cloudflare preceded by the removal of client-supplied
+ * forwarding headers).
  *
  * Apps with `bypassPaths` (media API/stream paths) still get forward-auth: Authelia's
  * access rules bypass exactly those paths, so native clients work while the web UI stays
@@ -331,6 +354,7 @@ export function middlewaresConfig(spec: HomelabSpec): string {
 export function routerMiddlewares(spec: HomelabSpec, app: AppSpec, def: AppDefinition): string[] {
   const route = routeOf(app, def);
   const out: string[] = [`${MIDDLEWARES.securityHeaders}@file`];
+  if (crowdsecBouncing(spec)) out.push(`${MIDDLEWARES.crowdsec}@file`);
   if (route.lanOnly && isDomainMode(spec)) out.push(`${MIDDLEWARES.lanOnly}@file`);
   if (ssoEnabled(spec)) {
     if (app.name === SSO_PORTAL_APP) out.push(`${MIDDLEWARES.ssoRateLimit}@file`);

@@ -40,16 +40,46 @@ function upload(c: RegisteredResource, file: string): Upload {
   return found;
 }
 
-/** The ini lines the seed script writes verbatim (its quoted heredoc), as key → value. */
-function seededSettings(script: string): Record<string, string> {
+/** The ini lines the seed script writes verbatim (its quoted heredoc). */
+function seededIni(script: string): string[] {
   const m = /<<'INI'\n([\s\S]*?)\nINI\n/.exec(script);
   if (!m) throw new Error("no seeded ini in the script");
+  return m[1].split("\n");
+}
+
+function keyValues(lines: readonly string[]): Record<string, string> {
   return Object.fromEntries(
-    m[1].split("\n").map((line) => {
+    lines.map((line) => {
       const [key, ...rest] = line.split(" = ");
       return [key, rest.join(" = ")];
     }),
   );
+}
+
+/** The [misc] settings: the lines before the first section header. */
+function seededSettings(script: string): Record<string, string> {
+  const lines = seededIni(script);
+  const end = lines.findIndex((l) => l.startsWith("["));
+  return keyValues(end < 0 ? lines : lines.slice(0, end));
+}
+
+/** ConfigObj's `[categories]` subsections (`[[name]]`), each as key → value. */
+function seededCategories(script: string): Record<string, Record<string, string>> {
+  const lines = seededIni(script);
+  const start = lines.indexOf("[categories]");
+  if (start < 0) return {};
+  const cats: Record<string, Record<string, string>> = {};
+  let current: string[] = [];
+  for (const line of lines.slice(start + 1)) {
+    const head = /^\[\[(.+)\]\]$/.exec(line);
+    if (head) cats[head[1]] = keyValues((current = []));
+    else if (line.startsWith("[")) break;
+    else {
+      current.push(line);
+      cats[Object.keys(cats).at(-1) ?? ""] = keyValues(current);
+    }
+  }
+  return cats;
 }
 
 describe("SABnzbd is opt-in", () => {
@@ -202,6 +232,18 @@ describe("SABnzbd's API key and first configuration", () => {
       complete_dir: "/data/usenet/complete",
       cache_limit: "256M",
     });
+  });
+
+  it("knows the categories the *arr apps send, each completing into its own folder", async () => {
+    const ev = await runCached(EVERYTHING);
+    const cats = seededCategories(upload(container(ev, "sabnzbd"), SEED).content);
+    // The *arr apps' download clients name these categories (test/wiring/media.test.ts).
+    expect(cats.tv.dir).toBe("tv");
+    expect(cats.movies.dir).toBe("movies");
+    expect(cats.music.dir).toBe("music");
+    // SABnzbd replaces a category list without `*` with its own folderless defaults.
+    expect(cats["*"]).toMatchObject({ name: "*", pp: "3", script: "None" });
+    expect(Object.keys(cats).sort()).toEqual(["*", "movies", "music", "tv"]);
   });
 
   it("listens where the health check, the published port and the route look", async () => {

@@ -120,9 +120,18 @@ export async function buildImages(
 
 export { backupRootfs };
 
-/** Runs every host preparation command (`@pulumi/command` local `create`) with its interpreter. */
+/** A wiring step (`<app>-wire-<step>`, plan/wiring/step.ts): it needs the app's real API. */
+const WIRING_STEP = /-wire-[a-z0-9-]+$/;
+
+/**
+ * Runs every host preparation command (`@pulumi/command` local `create`) with its interpreter.
+ * Wiring steps are not host preparation: they call the apps' APIs once the apps run, which the
+ * stand-in images do not serve; test/wiring runs their scripts against API stand-ins.
+ */
 export function runHostPreparation(ev: Evaluation): RegisteredResource[] {
-  const commands = dependencyOrder(ev.resources).filter((r) => r.type === LOCAL_COMMAND);
+  const commands = dependencyOrder(ev.resources).filter(
+    (r) => r.type === LOCAL_COMMAND && !WIRING_STEP.test(r.name),
+  );
   for (const c of commands) {
     const interpreter = (c.inputs.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"];
     // @pulumi/command feeds `stdin` to the command (secret file contents travel that way).
