@@ -190,7 +190,7 @@ export const mediaApps: readonly AppDefinition[] = [
         secret: "adminPassword",
         user: ADMIN_USER,
         how: "the startup wizard's own API, called by the health check (JELLYFIN_HEALTH)",
-        // Libraries and hardware acceleration are wiring steps (plan/wiring/jellyfin.ts).
+        // Libraries and hardware transcoding are wiring steps (plan/wiring/jellyfin.ts).
         remaining: "",
         source: [
           "jellyfin/jellyfin Jellyfin.Api/Controllers/StartupController.cs@v10.11.11",
@@ -308,8 +308,8 @@ export const mediaApps: readonly AppDefinition[] = [
       // Authentication is off until set in Settings → General: the two-factor route is its login.
       firstRun: {
         admin: "none",
-        remaining:
-          "connect Sonarr and Radarr with their keys from generatedSecrets; choose languages and providers",
+        // Sonarr and Radarr are connected by wiring steps (plan/wiring/bazarr.ts).
+        remaining: "choose languages and subtitle providers",
         source: [
           "morpheus65535/bazarr bazarr/app/config.py@v1.5.3-beta.2 (nearest stored tag: auth.type defaults to None)",
         ],
@@ -335,13 +335,16 @@ export const mediaApps: readonly AppDefinition[] = [
       user: "1000:1000",
       source: ["seerr-team/seerr Dockerfile@v3.1.0 (nearest tag stored)"],
       // The first sign-in with any Plex account, or with a Jellyfin server the caller names,
-      // becomes the admin while no user exists; no env seeds one. So no path bypasses SSO
-      // until the owner has signed in; then auth `bypass` may open it to phone apps.
+      // becomes the admin while no user exists; no env seeds one. With Jellyfin running, a
+      // wiring step signs in as Jellyfin's seeded admin right after Seerr starts and adds
+      // Sonarr and Radarr (plan/wiring/seerr.ts); with Plex only the sign-in needs the
+      // owner's plex.tv account. Either way the admin does not exist from Seerr's first
+      // second, so no path bypasses SSO until the owner opens it with auth `bypass`.
       firstRun: {
         admin: "sso-until-configured",
         ownLoginOnceConfigured: true,
         remaining:
-          "sign in with Jellyfin (http://jellyfin:8096) or Plex, add Sonarr and Radarr; for phone apps then set homelab:apps.seerr.auth: bypass",
+          "nothing with Jellyfin (sign in as its admin); with Plex only, sign in with Plex and add Sonarr and Radarr; for phone apps set homelab:apps.seerr.auth: bypass",
         source: [
           "seerr-team/seerr server/routes/auth.ts@v3.1.0 (nearest tag stored: first /auth/plex or /auth/jellyfin creates the admin)",
           "seerr-team/seerr server/routes/index.ts@v3.1.0 (/auth is outside isAuthenticated)",

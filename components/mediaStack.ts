@@ -10,6 +10,13 @@ import {
 import { HostDirectories } from "../hosts/directories";
 import { appHost } from "../plan/proxy/traefik";
 import { DATA_TREE_DIRS, appMounts, dataTreeRoot } from "../plan/storage";
+import { bazarrServarrStep } from "../plan/wiring/bazarr";
+import {
+  JELLYFIN_PASSWORD_ENV,
+  jellyfinHardwareStep,
+  jellyfinLibrariesStep,
+} from "../plan/wiring/jellyfin";
+import { SEERR_KEY_ENV, seerrJellyfinStep, seerrServarrStep } from "../plan/wiring/seerr";
 import {
   ProfileStack,
   type ProfileArgs,
@@ -20,7 +27,6 @@ import {
   type WiringUse,
 } from "./profileStack";
 import { required } from "./secrets";
-import { hardwareAccelerationStep, librariesStep } from "../plan/wiring/jellyfin";
 import {
   RECYCLARR_CONFIG_PATH,
   RECYCLARR_KEY_VARS,
@@ -64,6 +70,27 @@ function mediaWiring(dataTree: (ctx: WireContext) => pulumi.Resource): ProfileWi
     apps: mediaApps,
   };
 }
+
+/**
+ * Sonarr and Radarr as Seerr and Bazarr reach them on the `proxy` network, with the folders
+ * they import into as they see them (their data mount is the whole tree at /data).
+ */
+const SERVARRS = [
+  {
+    kind: "sonarr",
+    host: "sonarr",
+    port: 8989,
+    keyEnv: "SONARR_API_KEY",
+    rootFolder: "/data/media/tv",
+  },
+  {
+    kind: "radarr",
+    host: "radarr",
+    port: 7878,
+    keyEnv: "RADARR_API_KEY",
+    rootFolder: "/data/media/movies",
+  },
+] as const;
 
 /**
  * An *arr app behind Authelia trusts it (`External`: no second login) on the edge only: on
@@ -122,12 +149,6 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
           step: prowlarrApplicationStep(app),
           secrets: { [targetKeyVar(app)]: ctx.apps[app.name].secrets.apiKey },
         })),
-  },
-  jellyfin: {
-    steps: (ctx): WiringUse[] => {
-      const accel = hardwareAccelerationStep(ctx.host.spec.gpu);
-      return [{ step: librariesStep() }, ...(accel ? [{ step: accel }] : [])];
-    },
   },
   gluetun: {
     before: (ctx): WireResult => {
@@ -191,6 +212,50 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
         },
       ],
     }),
+  },
+  // Libraries and hardware transcoding through Jellyfin's API, as the admin its health check
+  // seeds (plan/wiring/jellyfin.ts).
+  jellyfin: {
+    steps: (ctx, created): WiringUse[] => {
+      const media = appMounts(ctx.def, ctx.host.spec, ctx.spec.storage).find(
+        (m) => m.class === "data",
+      );
+      const secrets = { [JELLYFIN_PASSWORD_ENV]: created.secrets.adminPassword };
+      return [
+        ...(media ? [{ step: jellyfinLibrariesStep(ctx.def.name, media.target), secrets }] : []),
+        { step: jellyfinHardwareStep(ctx.def.name, ctx.host.spec.gpu), secrets },
+      ];
+    },
+  },
+  // Seerr's setup with Jellyfin's admin, Sonarr and Radarr (plan/wiring/seerr.ts). With Plex
+  // only, the sign-in needs the owner's plex.tv account: it stays a click.
+  seerr: {
+    needs: ["jellyfin", "sonarr", "radarr"],
+    steps: (ctx, created): WiringUse[] => {
+      const jellyfin = ctx.apps.jellyfin;
+      if (!jellyfin) return [];
+      const runsIn = "jellyfin";
+      const seerrKey = { [SEERR_KEY_ENV]: created.secrets.apiKey };
+      return [
+        {
+          step: seerrJellyfinStep(runsIn),
+          secrets: { ...seerrKey, [JELLYFIN_PASSWORD_ENV]: jellyfin.secrets.adminPassword },
+        },
+        ...SERVARRS.filter((s) => ctx.apps[s.kind]).map((s) => ({
+          step: seerrServarrStep(runsIn, s),
+          secrets: { ...seerrKey, [s.keyEnv]: ctx.apps[s.kind].secrets.apiKey },
+        })),
+      ];
+    },
+  },
+  // Sonarr and Radarr in Bazarr's settings (plan/wiring/bazarr.ts).
+  bazarr: {
+    needs: ["sonarr", "radarr"],
+    steps: (ctx): WiringUse[] =>
+      SERVARRS.filter((s) => ctx.apps[s.kind]).map((s) => ({
+        step: bazarrServarrStep(s),
+        secrets: { [s.keyEnv]: ctx.apps[s.kind].secrets.apiKey },
+      })),
   },
   recyclarr: {
     needs: ["sonarr", "radarr"],

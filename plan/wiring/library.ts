@@ -7,6 +7,8 @@
  * - `fail MESSAGE`: stops the step with `homelab wiring: <app>: <step>: MESSAGE` on stderr.
  * - `ready URL [SECONDS]`: waits until URL answers 2xx (default 300 s), else fails.
  * - `header NAME VALUE`: sends the header with every following request.
+ * - `clear_headers`: stops sending the headers set so far (a step that calls two apps, or
+ *   replaces a login header with the token the login returned).
  * - `api METHOD URL`: the response body on stdout; POST/PUT/PATCH read the body from stdin.
  *   Any answer but 2xx fails with the status and the start of the body. Capture the output
  *   in a variable (`x=$(api GET ...)`) so a failure stops the script under `set -e`.
@@ -27,6 +29,9 @@ command -v jq >/dev/null 2>&1 || fail "jq is missing in this container"
 header() {
   _hv=$(printf '%s: %s' "$1" "$2" | sed 's/[\\"]/\\&/g')
   printf 'header = "%s"\n' "$_hv" >> "$HOMELAB_TMP/curl"
+}
+clear_headers() {
+  : > "$HOMELAB_TMP/curl"
 }
 ready() {
   _waited=0

@@ -45,6 +45,8 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
         .map((r) => r.name)
         .sort(),
     ).toEqual([
+      "bazarr-wire-radarr",
+      "bazarr-wire-sonarr",
       "jellyfin-wire-hardware-acceleration",
       "jellyfin-wire-libraries",
       "lidarr-wire-download-client-qbittorrent",
@@ -57,6 +59,9 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
       "radarr-wire-download-client-qbittorrent",
       "radarr-wire-download-client-sabnzbd",
       "radarr-wire-root-folder",
+      "seerr-wire-jellyfin",
+      "seerr-wire-radarr",
+      "seerr-wire-sonarr",
       "sonarr-wire-download-client-qbittorrent",
       "sonarr-wire-download-client-sabnzbd",
       "sonarr-wire-root-folder",
@@ -66,8 +71,9 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
   it("runs each step in its app's container on the app's host, after the apps it calls", () => {
     const byName = new Map(ev.resources.map((r) => [r.urn, r]));
     for (const step of wiring(ev)) {
-      const runner = step.name.startsWith("prowlarr-")
-        ? "prowlarr"
+      // Seerr's image has no curl or jq: its steps run in Jellyfin's container.
+      const runner = step.name.startsWith("seerr-")
+        ? "jellyfin"
         : step.name.slice(0, step.name.indexOf("-wire-"));
       expect(String(step.inputs.create).split("\n").pop()).toBe(
         `exec $DOCKER exec -i '${runner}' sh -s`,
@@ -113,9 +119,9 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
     }
   });
 
-  it("turns hardware acceleration on as the media host's GPU says: Quick Sync on Intel", () => {
+  it("turns hardware acceleration on as the media host's GPU says: VA-API on Intel", () => {
     const step = wiring(ev).find((r) => r.name === "jellyfin-wire-hardware-acceleration");
-    expect(String(step?.inputs.stdin)).toContain('.HardwareAccelerationType = "qsv"');
+    expect(String(step?.inputs.stdin)).toContain('"HardwareAccelerationType":"vaapi"');
   });
 
   it("changes only Jellyfin's acceleration step when the media host's GPU changes", async () => {
@@ -128,7 +134,8 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
     expect(other.error).toBeUndefined();
     expect(changed(ev, other)).toEqual(["jellyfin-wire-hardware-acceleration"]);
     const step = wiring(other).find((r) => r.name === "jellyfin-wire-hardware-acceleration");
-    expect(String(step?.inputs.stdin)).toContain('.HardwareAccelerationType = "vaapi"');
+    expect(String(step?.inputs.stdin)).toContain('"HardwareAccelerationType":"vaapi"');
+    expect(String(step?.inputs.stdin)).not.toContain('"qsv"');
   });
 
   it("removes exactly SABnzbd's download clients when SABnzbd is switched off", async () => {
