@@ -4,60 +4,31 @@
  * and step named, nothing after it runs, secrets reach the server but no command line, and
  * the private temporary directory is gone afterwards.
  */
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { WiringStep } from "../../plan/wiring/step";
 import { SHELLS, runStep } from "./run";
+import { argvRecorder, standIn, type StandIn } from "./standIn";
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-const seen: Seen[] = [];
+let api: StandIn;
 let base = "";
-const server = http.createServer((req, res) => {
-  let body = "";
-  req.on("data", (d: Buffer) => (body += d.toString()));
-  req.on("end", () => {
-    seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, body });
-    if (req.url === "/broken") {
-      res.writeHead(400, { "Content-Type": "application/json" });
-      res.end('{"message":"Path is required"}');
-    } else if (req.url === "/items") {
-      res.writeHead(200, { "Content-Type": "application/json" });
-      res.end('[{"id":1,"name":"a","extra":true}]');
-    } else {
-      res.writeHead(200, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ echo: body }));
-    }
-  });
-});
 const scratch = mkdtempSync(join(tmpdir(), "wiring-lab-"));
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  api = await standIn((req) => {
+    if (req.path === "/broken") return { status: 400, body: { message: "Path is required" } };
+    if (req.path === "/items") return { status: 200, body: [{ id: 1, name: "a", extra: true }] };
+    return { status: 200, body: { echo: req.body } };
+  });
+  base = api.base;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await api.close();
   rmSync(scratch, { recursive: true, force: true });
 });
-beforeEach(() => (seen.length = 0));
+beforeEach(() => (api.seen.length = 0));
+const seen = () => api.seen;
 
 const step = (script: string, secrets: string[] = []): WiringStep => ({
   app: "sonarr",
@@ -87,28 +58,18 @@ describe.each(Object.keys(SHELLS))("the wiring library under %s", (shell) => {
     );
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(seen).toHaveLength(1);
-    expect(seen[0].headers["x-api-key"]).toBe('k"ey\\1');
-    expect(JSON.parse(seen[0].body)).toEqual({ path: "/data/media/tv", key: 'k"ey\\1' });
+    expect(seen()).toHaveLength(1);
+    expect(seen()[0].headers["x-api-key"]).toBe('k"ey\\1');
+    expect(JSON.parse(seen()[0].body)).toEqual({ path: "/data/media/tv", key: 'k"ey\\1' });
     expect(run.stdout).toContain('{"echo":"{\\"path\\":\\"/data/media/tv\\",\\"key\\":');
     expect(run.stdout).toContain("homelab wiring: sonarr: root-folders: done");
     // The private temporary directory is removed when the step ends.
     expect(readdirSync(scratch)).toEqual([]);
   });
 
-  it("never puts a secret in the arguments of curl, jq or sed", async () => {
+  it("never puts a secret in the arguments of curl, jq, sed or awk", async () => {
     // Wrappers first in PATH record every argument list, then run the real program.
-    const bin = mkdtempSync(join(tmpdir(), "wiring-argv-"));
-    const log = join(bin, "argv.log");
-    for (const tool of ["curl", "jq", "sed"]) {
-      const real = join("/usr/bin", tool);
-      writeFileSync(
-        join(bin, tool),
-        `#!/bin/sh\nprintf '%s\\n' "$*" >> ${log}\nexec ${real} "$@"\n`,
-      );
-      chmodSync(join(bin, tool), 0o755);
-    }
-    mkdirSync(join(bin, "tmp"));
+    const recorder = argvRecorder();
     const run = await runStep(
       step(
         [
@@ -121,15 +82,15 @@ describe.each(Object.keys(SHELLS))("the wiring library under %s", (shell) => {
       ),
       { KEY: "s3cr3t-value" },
       sh,
-      { PATH: `${bin}:${process.env.PATH ?? ""}`, TMPDIR: join(bin, "tmp") },
+      { PATH: recorder.path, TMPDIR: scratch },
     );
-    const argv = readFileSync(log, "utf8");
-    rmSync(bin, { recursive: true, force: true });
+    const argv = recorder.log();
+    recorder.remove();
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
     expect(argv).toContain("-K");
     expect(argv).not.toContain("s3cr3t-value");
-    expect(seen.find((s) => s.method === "PUT")?.headers.authorization).toBe(
+    expect(seen().find((s) => s.method === "PUT")?.headers.authorization).toBe(
       "MediaBrowser Token=s3cr3t-value",
     );
   });
@@ -181,6 +142,6 @@ describe.each(Object.keys(SHELLS))("the wiring library under %s", (shell) => {
     );
     expect(run.stderr).toBe("");
     expect(run.stdout.split("\n").slice(0, 2)).toEqual(["unchanged", "differs"]);
-    expect(seen.map((s) => s.method)).toEqual(["GET"]);
+    expect(seen().map((s) => s.method)).toEqual(["GET"]);
   });
 });

@@ -6,9 +6,9 @@
  * missing or wrong API key, an unknown id. Like the real apps it masks passwords and keys in
  * what it returns. It counts writes, so a test can tell a second run wrote nothing new.
  */
-import * as http from "node:http";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { standIn, type StandIn } from "./standIn";
 
 const API = JSON.parse(
   readFileSync(join(__dirname, "..", "fixtures", "api", "servarr.json"), "utf8"),
@@ -46,7 +46,7 @@ export class ServarrStandin {
   readonly providers: Provider[] = [];
   readonly rootFolders: Record<string, unknown>[] = [];
   readonly writes: string[] = [];
-  private server?: http.Server;
+  private server?: StandIn;
   private nextId = 1;
 
   constructor(
@@ -183,33 +183,22 @@ export class ServarrStandin {
     return [404, { message: `no ${method} ${path}` }];
   }
 
-  start(): Promise<void> {
-    this.server = http.createServer((req, res) => {
-      let body = "";
-      req.on("data", (d: Buffer) => (body += d.toString()));
-      req.on("end", () => {
-        const url = new URL(req.url ?? "/", "http://localhost");
-        let answer: [number, unknown];
-        // /ping answers anyone (Servarr's PingController is anonymous); the API needs the key.
-        if (url.pathname !== "/ping" && req.headers["x-api-key"] !== this.key)
-          answer = [401, { message: "Unauthorized" }];
-        else {
-          try {
-            answer = this.handle(req.method ?? "GET", url.pathname, url.searchParams, body);
-          } catch (e) {
-            answer = [400, { message: String(e) }];
-          }
-        }
-        res.writeHead(answer[0], { "Content-Type": "application/json" });
-        res.end(JSON.stringify(answer[1]));
-      });
-    });
-    const server = this.server;
-    return new Promise((resolve) => server.listen(this.port, "127.0.0.1", resolve));
+  async start(): Promise<void> {
+    this.server = await standIn((req) => {
+      // /ping answers anyone (Servarr's PingController is anonymous); the API needs the key.
+      if (req.path !== "/ping" && req.headers["x-api-key"] !== this.key)
+        return { status: 401, body: { message: "Unauthorized" } };
+      try {
+        const [status, body] = this.handle(req.method, req.path, req.query, req.body);
+        return { status, body };
+      } catch (e) {
+        // A body the API cannot bind is a 400, as Servarr's model binding answers.
+        return { status: 400, body: { message: String(e) } };
+      }
+    }, this.port);
   }
 
   stop(): Promise<void> {
-    const server = this.server;
-    return new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    return this.server ? this.server.close() : Promise.resolve();
   }
 }

@@ -38,7 +38,8 @@ export function json(req: Request): unknown {
   }
 }
 
-export async function standIn(handle: (req: Request) => Answer): Promise<StandIn> {
+/** Listens on `port` of 127.0.0.1 (0: any free port, see `base`). */
+export async function standIn(handle: (req: Request) => Answer, port = 0): Promise<StandIn> {
   const seen: Request[] = [];
   const server = http.createServer((req, res) => {
     let body = "";
@@ -63,7 +64,7 @@ export async function standIn(handle: (req: Request) => Answer): Promise<StandIn
       res.end(answer.body === undefined ? "" : JSON.stringify(answer.body));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     seen,
