@@ -72,25 +72,17 @@ function mediaWiring(dataTree: (ctx: WireContext) => pulumi.Resource): ProfileWi
 }
 
 /**
- * Sonarr and Radarr as Seerr and Bazarr reach them on the `proxy` network, with the folders
- * they import into as they see them (their data mount is the whole tree at /data).
+ * Sonarr and Radarr as Seerr and Bazarr reach them on the `proxy` network (container name and
+ * port), with the folders they import into and the variable their key travels in: the same
+ * facts the Servarr steps use (plan/wiring/servarr.ts SERVARR).
  */
-const SERVARRS = [
-  {
-    kind: "sonarr",
-    host: "sonarr",
-    port: 8989,
-    keyEnv: "SONARR_API_KEY",
-    rootFolder: "/data/media/tv",
-  },
-  {
-    kind: "radarr",
-    host: "radarr",
-    port: 7878,
-    keyEnv: "RADARR_API_KEY",
-    rootFolder: "/data/media/movies",
-  },
-] as const;
+const SERVARRS = (["sonarr", "radarr"] as const).map((kind) => ({
+  kind,
+  host: SERVARR[kind].name,
+  port: SERVARR[kind].port,
+  keyEnv: targetKeyVar(SERVARR[kind]),
+  rootFolder: SERVARR[kind].rootFolder,
+}));
 
 /**
  * An *arr app behind Authelia trusts it (`External`: no second login) on the edge only: on

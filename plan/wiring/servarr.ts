@@ -193,7 +193,7 @@ export function rootFolderStep(app: ServarrApp): WiringStep {
   };
 }
 
-/** The variable holding the target app's key in Prowlarr's step. */
+/** The variable a step that calls the app (Prowlarr, Seerr, Bazarr) holds its key in. */
 export function targetKeyVar(app: ServarrApp): string {
   return `${app.name.toUpperCase()}_API_KEY`;
 }
