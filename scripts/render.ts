@@ -1,5 +1,6 @@
 import { proxyOf, type HomelabSpec, type HostSpec, type Tier } from "../config/spec";
 import { LABELS } from "../plan/labels";
+import { parseWiringName, type WiringStep } from "../plan/wiring/step";
 import { CONTAINER, labelsOf, type Evaluation, type RegisteredResource } from "./evaluate";
 
 const NETWORK = "docker:index/network:Network";
@@ -19,12 +20,19 @@ function tierOf(host: HostSpec, path: string): Tier | undefined {
 
 const COMMANDS = ["command:remote:Command", "command:local:Command"];
 
-/** The wiring steps of an app (`<app>-wire-<step>`), by step name. */
-function wiringStepsOf(ev: Evaluation, app: string): string[] {
-  const prefix = `${app}-wire-`;
+/** Every wiring step the evaluation registered (plan/wiring/step.ts names them). */
+function wiringSteps(ev: Evaluation): Pick<WiringStep, "app" | "step">[] {
   return ev.resources
-    .filter((r) => COMMANDS.includes(r.type) && r.name.startsWith(prefix))
-    .map((r) => r.name.slice(prefix.length))
+    .filter((r) => COMMANDS.includes(r.type))
+    .map((r) => parseWiringName(r.name))
+    .filter((s): s is Pick<WiringStep, "app" | "step"> => s !== undefined);
+}
+
+/** The wiring steps of an app, by step name. */
+function wiringStepsOf(ev: Evaluation, app: string): string[] {
+  return wiringSteps(ev)
+    .filter((s) => s.app === app)
+    .map((s) => s.step)
     .sort();
 }
 
@@ -120,9 +128,7 @@ export function renderPlan(
   }
   const count = (t: string) => ev.resources.filter((r) => r.type === t).length;
   const memory = containers.reduce((sum, c) => sum + Number(c.inputs.memory ?? 0), 0);
-  const wiring = ev.resources.filter(
-    (r) => COMMANDS.includes(r.type) && /-wire-[a-z0-9-]+$/.test(r.name),
-  ).length;
+  const wiring = wiringSteps(ev).length;
   lines.push(
     `Totals: ${ev.resources.length} resources · ${spec.hosts.length} hosts · ${containers.length} containers · ${count(NETWORK)} networks · ${records.length} DNS records · ${wiring} wiring steps · ${memory} MB memory limits`,
   );

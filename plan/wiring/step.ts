@@ -38,6 +38,12 @@ export function wiringResourceName(step: Pick<WiringStep, "app" | "step">): stri
   return `${step.app}-wire-${step.step}`;
 }
 
+/** The app and step a resource name stands for, when it is a wiring step's. */
+export function parseWiringName(name: string): Pick<WiringStep, "app" | "step"> | undefined {
+  const m = /^([a-z][a-z0-9-]*?)-wire-([a-z][a-z0-9-]*)$/.exec(name);
+  return m ? { app: m[1], step: m[2] } : undefined;
+}
+
 /**
  * The text the step's shell reads on stdin: its secret values as exports, the wiring library,
  * then its script. Throws when a declared secret has no value or a value is not declared, so a

@@ -1,4 +1,5 @@
 import {
+  parseWiringName,
   wiringCommandLine,
   wiringInput,
   wiringResourceName,
@@ -17,6 +18,19 @@ const step: WiringStep = {
 describe("a wiring step", () => {
   it("is listed in the preview as <app>-wire-<step>", () => {
     expect(wiringResourceName(step)).toBe("sonarr-wire-root-folders");
+  });
+
+  it("is told apart from other resources by its name alone", () => {
+    expect(parseWiringName("sonarr-wire-root-folders")).toEqual({
+      app: "sonarr",
+      step: "root-folders",
+    });
+    expect(parseWiringName("karakeep-chrome-wire-libraries")).toEqual({
+      app: "karakeep-chrome",
+      step: "libraries",
+    });
+    expect(parseWiringName("gateway-render-group")).toBeUndefined();
+    expect(parseWiringName("media-data-tree-mkdir")).toBeUndefined();
   });
 
   it("runs in the named container with its script on stdin, so the command line has no secret", () => {

@@ -3,6 +3,7 @@
  * `@pulumi/docker` and `@pulumi/command`: host preparation commands run for real, then
  * networks, then containers in dependency order (create, networks, uploads, start, wait).
  */
+import { parseWiringName } from "../../../plan/wiring/step";
 import { execFileSync } from "node:child_process";
 import type { Evaluation, RegisteredResource } from "../../../scripts/evaluate";
 import { CONTAINER } from "../../../scripts/evaluate";
@@ -120,9 +121,6 @@ export async function buildImages(
 
 export { backupRootfs };
 
-/** A wiring step (`<app>-wire-<step>`, plan/wiring/step.ts): it needs the app's real API. */
-const WIRING_STEP = /-wire-[a-z0-9-]+$/;
-
 /**
  * Runs every host preparation command (`@pulumi/command` local `create`) with its interpreter.
  * Wiring steps are not host preparation: they call the apps' APIs once the apps run, which the
@@ -130,7 +128,7 @@ const WIRING_STEP = /-wire-[a-z0-9-]+$/;
  */
 export function runHostPreparation(ev: Evaluation): RegisteredResource[] {
   const commands = dependencyOrder(ev.resources).filter(
-    (r) => r.type === LOCAL_COMMAND && !WIRING_STEP.test(r.name),
+    (r) => r.type === LOCAL_COMMAND && parseWiringName(r.name) === undefined,
   );
   for (const c of commands) {
     const interpreter = (c.inputs.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"];
