@@ -26,16 +26,19 @@ export const OIDC_HMAC_SECRET_ENV = "AUTHELIA_IDENTITY_PROVIDERS_OIDC_HMAC_SECRE
 
 /** Apps that sign in through Authelia, and the callback path each app's source uses. */
 export const OIDC_REDIRECT_PATHS: Readonly<Record<string, readonly string[]>> = {
-  // grafana/grafana@v12.1.1:pkg/api/api.go routes `/login/:name`; generic OAuth's name is
-  // `generic_oauth`.
+  // grafana/grafana: `/login/{provider}`, generic OAuth's provider is `generic_oauth`
+  // (not yet read at the pinned tag: the repository is too large to fetch here).
   grafana: ["/login/generic_oauth"],
-  // immich-app/immich: web login page and user settings page handle the OAuth callback.
+  // immich-app/immich: web login page and user settings page handle the OAuth callback
+  // (not yet read at the pinned tag).
   immich: ["/auth/login", "/user-settings"],
-  // nextcloud/user_oidc: route `login#code` → `/apps/user_oidc/code`.
+  // nextcloud/user_oidc@v8.10.1:appinfo/routes.php: `login#code` at `/code` under the app.
   nextcloud: ["/apps/user_oidc/code"],
-  // go-gitea/gitea: `/user/oauth2/{provider}/callback`; the provider is named `authelia`.
+  // go-gitea/gitea: `/user/oauth2/{provider}/callback`; the provider is named `authelia`
+  // (not yet read at the pinned tag).
   gitea: ["/user/oauth2/authelia/callback"],
-  // outline/outline: the OIDC plugin's callback `/auth/oidc.callback`.
+  // outline/outline@v0.87.4:plugins/oidc/server/auth/oidcRouter.ts `${env.URL}/auth/${config.id}.callback`,
+  // plugins/oidc/plugin.json id `oidc`.
   outline: ["/auth/oidc.callback"],
 };
 
@@ -110,6 +113,8 @@ export function oidcProvider(
   return {
     oidc: {
       // Read at start through the `secret` template filter; the key is made in the container.
+      // The template must reach the file unquoted (its `msquote` does the quoting), so the
+      // caller writes this value raw, not through a YAML string.
       jwks: [{ key: `{{ secret "${OIDC_JWKS_KEY}" | mindent 10 "|" | msquote }}` }],
       clients,
     },
@@ -146,5 +151,26 @@ export function grafanaOidcEnv(
     GF_AUTH_GENERIC_OAUTH_USE_PKCE: "true",
     GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH: `contains(groups, '${ADMIN_GROUP}') && 'Admin' || 'Viewer'`,
     GF_AUTH_GENERIC_OAUTH_ALLOW_ASSIGN_GRAFANA_ADMIN: "true",
+  };
+}
+
+/**
+ * Outline's OIDC env (outline/outline@v0.87.4:.env.sample "Generic OIDC provider"), without
+ * the secret, which the app's secret delivery sets as `OIDC_CLIENT_SECRET`.
+ * Outline has no local accounts, so this is its only sign-in.
+ */
+export function outlineOidcEnv(
+  spec: HomelabSpec,
+  apps: readonly AppSpec[],
+): Record<string, string> {
+  const issuer = issuerUrl(spec, apps);
+  return {
+    OIDC_CLIENT_ID: "outline",
+    OIDC_AUTH_URI: `${issuer}/api/oidc/authorization`,
+    OIDC_TOKEN_URI: `${issuer}/api/oidc/token`,
+    OIDC_USERINFO_URI: `${issuer}/api/oidc/userinfo`,
+    OIDC_USERNAME_CLAIM: "preferred_username",
+    OIDC_DISPLAY_NAME: "Authelia",
+    OIDC_SCOPES: "openid profile email",
   };
 }

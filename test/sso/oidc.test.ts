@@ -4,6 +4,7 @@ import {
   grafanaOidcEnv,
   oidcApps,
   oidcProvider,
+  outlineOidcEnv,
   type OidcClient,
 } from "../../plan/sso/oidc";
 import { app, domainSpec, localhostSpec, withApp } from "../proxy/fixture";
@@ -132,5 +133,16 @@ describe("grafanaOidcEnv", () => {
     expect(env.GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET).toBe(
       "$__file{/run/secrets/oidc_client_secret}",
     );
+  });
+});
+
+describe("outlineOidcEnv", () => {
+  it("sends Outline to Authelia on the portal host, with no secret in its env", () => {
+    const spec = withOidcApps();
+    const env = outlineOidcEnv(spec, spec.apps);
+    expect(env.OIDC_AUTH_URI).toBe("https://auth.lab.example.org/api/oidc/authorization");
+    expect(env.OIDC_TOKEN_URI).toBe("https://auth.lab.example.org/api/oidc/token");
+    expect(env.OIDC_CLIENT_ID).toBe("outline");
+    expect(Object.keys(env)).not.toContain("OIDC_CLIENT_SECRET");
   });
 });
