@@ -305,6 +305,8 @@ export const observabilityApps: readonly AppDefinition[] = [
     volumes: [{ class: "config", target: "/var/lib/grafana" }],
     metrics: { port: 3000, path: "/metrics" },
     env: {
+      // Grafana builds its links and its sign-in callback from this (default http://localhost:3000/).
+      GF_SERVER_ROOT_URL: "{{url}}/",
       GF_SECURITY_ADMIN_USER: "admin",
       GF_ANALYTICS_REPORTING_ENABLED: "false",
       GF_ANALYTICS_CHECK_FOR_UPDATES: "false",

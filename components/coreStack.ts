@@ -9,6 +9,13 @@ import {
   autheliaConfig,
   autheliaSecretPath,
 } from "../plan/proxy/authelia";
+import {
+  OIDC_CONFIG_FILTERS_ENV,
+  OIDC_HMAC_SECRET_ENV,
+  OIDC_HMAC_SECRET_FILE,
+  autheliaConfigWithClients,
+  jwksKeyScript,
+} from "../plan/sso/oidc";
 import { CADDYFILE_PATH, caddySecretFiles, caddyfile } from "../plan/proxy/caddy";
 import { ddnsEnv, dnsRecords } from "../plan/proxy/dns";
 import {
@@ -56,11 +63,18 @@ const wiring: Readonly<Record<string, Wiring>> = {
     }),
   },
   authelia: {
-    before: ({ spec, secrets }): WireResult => {
-      const files: AppFile[] = [
-        { path: AUTHELIA_PATHS.config, content: autheliaConfig(spec, spec.apps) },
-      ];
+    before: ({ spec, secrets, oidc }): WireResult => {
+      const config = oidc
+        ? oidc.digests.apply((d) => autheliaConfigWithClients(spec, spec.apps, (id) => d[id]))
+        : autheliaConfig(spec, spec.apps);
+      const files: AppFile[] = [{ path: AUTHELIA_PATHS.config, content: config }];
       const env: string[] = [];
+      // OpenID Connect: the HMAC secret as a file, the signing key made on first start.
+      const before = oidc ? jwksKeyScript() : [];
+      if (oidc) {
+        files.push({ path: OIDC_HMAC_SECRET_FILE, content: oidc.hmacSecret });
+        env.push(`${OIDC_HMAC_SECRET_ENV}=${OIDC_HMAC_SECRET_FILE}`, OIDC_CONFIG_FILTERS_ENV);
+      }
       if (spec.sso.smtp) {
         files.push({
           path: autheliaSecretPath("smtpPassword"),
@@ -73,13 +87,21 @@ const wiring: Readonly<Record<string, Wiring>> = {
           path: AUTHELIA_PATHS.providedUsers,
           content: required(secrets, "ssoUsers", "homelab:ssoUsers"),
         });
-        return { files, env, command: ["--config", AUTHELIA_PATHS.config] };
+        const start = ["--config", AUTHELIA_PATHS.config];
+        const command = oidc
+          ? ["sh", "-c", ["set -eu", ...before, `exec authelia ${start.join(" ")}`].join("\n")]
+          : start;
+        return { files, env, command };
       }
       // No users file given: one admin whose generated password is hashed by Authelia itself on first start.
       return {
         files,
         env,
-        command: ["sh", "-c", adminBootstrapScript(spec.tls?.email ?? `admin@${spec.domain}`)],
+        command: [
+          "sh",
+          "-c",
+          adminBootstrapScript(spec.tls?.email ?? `admin@${spec.domain}`, {}, before),
+        ],
       };
     },
   },

@@ -3,11 +3,13 @@ import * as random from "@pulumi/random";
 import { definitionOf } from "../catalog";
 import { BACKUP_APP } from "../catalog/backup";
 import { PROFILES, type HomelabSpec, type Profile } from "../config/spec";
+import { oidcApps } from "../plan/sso/oidc";
 import { Host } from "../hosts/host";
 import type { App } from "./app";
 import { BackupJob } from "./backupJob";
 import { DashboardKeys } from "./dashboardKeys";
 import { DataStack } from "./dataStack";
+import { OidcClients } from "./oidcClients";
 import { PROFILE_STACKS } from "./profiles";
 import type { StackSecrets } from "./secrets";
 
@@ -54,13 +56,18 @@ export class Homelab extends pulumi.ComponentResource {
     const data = inUse.includes("data")
       ? new DataStack("data", { spec, hosts, secrets, apps: appsOf("data") }, { parent: this })
       : undefined;
+    // Client secrets two profiles share: the app's and Authelia's (as a digest).
+    const oidc =
+      oidcApps(spec, spec.apps).length > 0
+        ? new OidcClients("oidc", { spec }, { parent: this })
+        : undefined;
     for (const profile of inUse) {
       const stack =
         profile === "data" && data
           ? data
           : new PROFILE_STACKS[profile](
               profile,
-              { spec, hosts, secrets, data, apps: appsOf(profile) },
+              { spec, hosts, secrets, data, oidc, apps: appsOf(profile) },
               { parent: this },
             );
       Object.assign(apps, stack.apps);

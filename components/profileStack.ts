@@ -9,6 +9,8 @@ import { appMounts, type ResolvedMount } from "../plan/storage";
 import { withTemplates } from "../plan/templates";
 import { wiringResourceName, type WiringStep } from "../plan/wiring/step";
 import { App, type AppArgs } from "./app";
+import { signInWiring } from "./signIn";
+import type { OidcClients } from "./oidcClients";
 import type { StackSecrets } from "./secrets";
 import { wiringStep } from "./wiring";
 
@@ -38,6 +40,8 @@ export interface ProfileArgs {
   secrets: StackSecrets;
   /** The shared databases and data services, when the `data` profile runs. */
   data?: SharedDatabases;
+  /** Authelia's OpenID Connect clients, when any enabled app signs in through it. */
+  oidc?: OidcClients;
 }
 
 /** What an app's wiring sees. */
@@ -51,6 +55,7 @@ export interface WireContext {
   apps: Readonly<Record<string, App>>;
   secrets: StackSecrets;
   data?: SharedDatabases;
+  oidc?: OidcClients;
   /** Parent for resources the wiring creates. */
   parent: pulumi.Resource;
 }
@@ -206,7 +211,7 @@ export abstract class ProfileStack extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super(type, name, {}, opts);
-    const { spec, hosts, secrets, data } = args;
+    const { spec, hosts, secrets, data, oidc } = args;
     const apps: Record<string, App> = {};
     for (const app of creationOrder(args.apps, wiring.apps)) {
       const rendered = withTemplates(definitionOf(app.name), spec, app);
@@ -219,12 +224,13 @@ export abstract class ProfileStack extends pulumi.ComponentResource {
         apps,
         secrets,
         data,
+        oidc,
         parent: this,
       };
       const common = wiring.everyApp?.(base) ?? {};
       const ctx: WireContext = { ...base, def: common.definition ?? rendered };
       const own = wiring.apps[app.name];
-      const extra = mergeWiring(common, own?.before?.(ctx) ?? {});
+      const extra = mergeWiring(common, signInWiring(ctx), own?.before?.(ctx) ?? {});
       const def = extra.definition ?? ctx.def;
       const db = def.database ? data?.database(app.name) : undefined;
       if (def.database && !db)

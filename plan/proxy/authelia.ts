@@ -286,9 +286,14 @@ export interface BootstrapPaths {
  * writes the users file with the generated password's bcrypt digest, read from a secret
  * file: the password never appears on a command line, where any user of the host could
  * read it. It never overwrites an existing file, so changes made in the portal survive
- * restarts. Then it execs Authelia. Use as `["sh", "-c", adminBootstrapScript(email)]`.
+ * restarts. Then it execs Authelia. Use as `["sh", "-c", adminBootstrapScript(email)]`;
+ * `before` runs first (the OpenID Connect signing key).
  */
-export function adminBootstrapScript(email: string, paths: Partial<BootstrapPaths> = {}): string {
+export function adminBootstrapScript(
+  email: string,
+  paths: Partial<BootstrapPaths> = {},
+  before: readonly string[] = [],
+): string {
   if (!SAFE_EMAIL.test(email))
     throw new Error(`adminBootstrapScript: unsafe e-mail address ${email}`);
   const users = shellQuote(paths.users ?? AUTHELIA_PATHS.users);
@@ -298,6 +303,7 @@ export function adminBootstrapScript(email: string, paths: Partial<BootstrapPath
   const yaml = `users:\\n  admin:\\n    disabled: false\\n    displayname: Administrator\\n    password: \\"%s\\"\\n    email: ${email}\\n    groups:\\n      - ${ADMIN_GROUP}\\n`;
   return [
     "set -eu",
+    ...before,
     `if [ ! -s ${users} ]; then`,
     `  digest="$(cat ${digestFile})"`,
     '  case "$digest" in \\$2[aby]\\$*) ;; *) echo "admin bootstrap: no bcrypt digest" >&2; exit 1;; esac',

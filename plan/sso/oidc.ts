@@ -1,45 +1,78 @@
 /**
  * OpenID Connect clients served by Authelia 4.39 (`identity_providers.oidc`), as pure
  * functions of the spec. Secrets never appear here: each client's secret is a generated
- * random string delivered to the app as a secret file; Authelia's configuration gets only
- * its PBKDF2-SHA512 digest, the format Authelia documents for `client_secret`
+ * random string delivered to its app; Authelia's configuration gets only its PBKDF2-SHA512
+ * digest, the format Authelia documents for `client_secret`
  * (authelia/authelia@v4.39.20:docs/content/configuration/identity-providers/openid-connect/clients.md).
  *
  * The signing key is not made here either: the Authelia container makes an RSA key on its
- * first start (`authelia crypto pair rsa generate`) in its own state directory, and the
- * configuration reads it with the `secret` template filter (enabled by
- * `X_AUTHELIA_CONFIG_FILTERS=template`,
+ * first start ({@link jwksKeyScript}) in its own state directory, and the configuration reads
+ * it with the `secret` template function (enabled by `X_AUTHELIA_CONFIG_FILTERS=template`,
  * authelia/authelia@v4.39.20:docs/content/reference/guides/templating.md). So the private
  * key never enters Pulumi state and survives redeploys.
  */
 import { pbkdf2Sync } from "node:crypto";
+import { stringify } from "yaml";
 import type { AppSpec, HomelabSpec } from "../../config/spec";
-import { ADMIN_GROUP, portalHost } from "../proxy/authelia";
+import { ADMIN_GROUP, autheliaConfig, portalHost } from "../proxy/authelia";
 import { appHost } from "../proxy/traefik";
 
 /** Where the generated signing key lives inside the Authelia container (its state dir). */
-export const OIDC_JWKS_KEY = "/config/oidc/jwks/rsa.2048.key";
-/** Secret file holding the HMAC secret (a generated random string). */
+export const OIDC_JWKS_DIR = "/config/oidc";
+export const OIDC_JWKS_KEY = `${OIDC_JWKS_DIR}/private.pem`;
+/** The HMAC secret's file inside the Authelia container. */
 export const OIDC_HMAC_SECRET_FILE = "/run/secrets/oidc_hmac";
-/** Env var Authelia reads the HMAC secret from (the `_FILE` form of `hmac_secret`). */
+/** Env var Authelia reads the HMAC secret's file from (`identity_providers.oidc.hmac_secret`). */
 export const OIDC_HMAC_SECRET_ENV = "AUTHELIA_IDENTITY_PROVIDERS_OIDC_HMAC_SECRET_FILE";
+/** Turns on the template filter the `jwks` entry needs. */
+export const OIDC_CONFIG_FILTERS_ENV = "X_AUTHELIA_CONFIG_FILTERS=template";
 
-/** Apps that sign in through Authelia, and the callback path each app's source uses. */
-export const OIDC_REDIRECT_PATHS: Readonly<Record<string, readonly string[]>> = {
-  // grafana/grafana: `/login/{provider}`, generic OAuth's provider is `generic_oauth`
-  // (not yet read at the pinned tag: the repository is too large to fetch here).
-  grafana: ["/login/generic_oauth"],
-  // immich-app/immich: web login page and user settings page handle the OAuth callback
-  // (not yet read at the pinned tag).
-  immich: ["/auth/login", "/user-settings"],
-  // nextcloud/user_oidc@v8.10.1:appinfo/routes.php: `login#code` at `/code` under the app.
-  nextcloud: ["/apps/user_oidc/code"],
-  // go-gitea/gitea: `/user/oauth2/{provider}/callback`; the provider is named `authelia`
-  // (not yet read at the pinned tag).
-  gitea: ["/user/oauth2/authelia/callback"],
+/** How one app signs in: its client id, its callback paths and how it sends its secret. */
+export interface OidcAppShape {
+  clientId: string;
+  redirectPaths: readonly string[];
+  /** Where its OAuth library puts the client secret at the token endpoint. */
+  tokenAuth: "client_secret_basic" | "client_secret_post";
+  /** Extra URIs that are not on the app's host (a phone app's own scheme). */
+  extraRedirects?: readonly string[];
+}
+
+/** Apps that sign in through Authelia, by catalog name. */
+export const OIDC_APPS: Readonly<Record<string, OidcAppShape>> = {
+  // grafana/grafana: `/login/{provider}`, generic OAuth's provider is `generic_oauth`;
+  // golang.org/x/oauth2 sends the secret with HTTP Basic when the server accepts it.
+  grafana: {
+    clientId: "grafana",
+    redirectPaths: ["/login/generic_oauth"],
+    tokenAuth: "client_secret_basic",
+  },
+  // immich-app/immich: the web login page and user settings page take the callback; the
+  // phone app its own scheme.
+  "immich-server": {
+    clientId: "immich",
+    redirectPaths: ["/auth/login", "/user-settings"],
+    extraRedirects: ["app.immich:///oauth-callback"],
+    tokenAuth: "client_secret_post",
+  },
+  // nextcloud/user_oidc appinfo/routes.php: `login#code` at `/code` under the app.
+  nextcloud: {
+    clientId: "nextcloud",
+    redirectPaths: ["/apps/user_oidc/code"],
+    tokenAuth: "client_secret_post",
+  },
+  // go-gitea/gitea: `/user/oauth2/{provider}/callback`; the provider is named `authelia`.
+  gitea: {
+    clientId: "gitea",
+    redirectPaths: ["/user/oauth2/authelia/callback"],
+    tokenAuth: "client_secret_basic",
+  },
   // outline/outline@v0.87.4:plugins/oidc/server/auth/oidcRouter.ts `${env.URL}/auth/${config.id}.callback`,
-  // plugins/oidc/plugin.json id `oidc`.
-  outline: ["/auth/oidc.callback"],
+  // plugins/oidc/plugin.json id `oidc`; passport-oauth2 posts the secret in the body.
+  outline: {
+    clientId: "outline",
+    redirectPaths: ["/auth/oidc.callback"],
+    tokenAuth: "client_secret_post",
+  },
 };
 
 /** One `identity_providers.oidc.clients` entry. */
@@ -48,21 +81,24 @@ export interface OidcClient {
   client_name: string;
   client_secret: string;
   public: false;
-  authorization_policy: "two_factor";
+  authorization_policy: "one_factor" | "two_factor";
   consent_mode: "implicit";
   redirect_uris: string[];
   scopes: string[];
   response_types: ["code"];
   grant_types: ["authorization_code"];
-  token_endpoint_auth_method: "client_secret_basic" | "client_secret_post";
+  token_endpoint_auth_method: OidcAppShape["tokenAuth"];
 }
 
 /** Apps that get a client: OIDC apps present (enabled) in the spec, when SSO is Authelia. */
 export function oidcApps(spec: HomelabSpec, apps: readonly AppSpec[]): AppSpec[] {
   if (spec.sso.provider !== "authelia" || spec.mode !== "domain") return [];
-  return apps
-    .filter((a) => a.name in OIDC_REDIRECT_PATHS)
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return apps.filter((a) => a.name in OIDC_APPS).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The client of one app (undefined when it does not sign in through Authelia). */
+export function oidcShape(spec: HomelabSpec, app: AppSpec): OidcAppShape | undefined {
+  return oidcApps(spec, [app]).length > 0 ? OIDC_APPS[app.name] : undefined;
 }
 
 /** Passlib's "adapted base64" that Authelia's digests use: `.` for `+`, no padding. */
@@ -71,54 +107,71 @@ function ab64(buf: Buffer): string {
 }
 
 /**
- * Authelia's PBKDF2-SHA512 digest of a client secret. The salt is fixed per client so the
- * digest (and Authelia's configuration) changes only when the secret does.
+ * Authelia's PBKDF2-SHA512 digest of a client secret. The salt is a stored random value, so
+ * the digest (and Authelia's configuration) changes only when the secret does.
  */
 export function clientSecretDigest(secret: string, salt: Buffer, iterations = 310000): string {
   const hash = pbkdf2Sync(secret, salt, iterations, 64, "sha512");
   return `$pbkdf2-sha512$${iterations}$${ab64(salt)}$${ab64(hash)}`;
 }
 
-/**
- * The `identity_providers.oidc` block. `secretOf(app)` gives each app's client secret
- * (the generated random string); only its digest is written.
- */
-export function oidcProvider(
+/** The clients, given each client id's secret digest. */
+export function oidcClients(
   spec: HomelabSpec,
   apps: readonly AppSpec[],
-  secretOf: (app: string) => { secret: string; salt: Buffer },
-): Record<string, unknown> | undefined {
-  const clients: OidcClient[] = oidcApps(spec, apps).map((app) => {
-    const { secret, salt } = secretOf(app.name);
+  digestOf: (clientId: string) => string,
+): OidcClient[] {
+  return oidcApps(spec, apps).map((app) => {
+    const shape = OIDC_APPS[app.name];
     const base = `https://${appHost(spec, app)}`;
     return {
-      client_id: app.name,
+      client_id: shape.clientId,
       client_name: app.name,
-      client_secret: clientSecretDigest(secret, salt),
+      client_secret: digestOf(shape.clientId),
       public: false,
-      authorization_policy: "two_factor",
+      // Two-factor apps (the default) stay two-factor when reached through sign-in.
+      authorization_policy: app.auth === "one_factor" ? "one_factor" : "two_factor",
       consent_mode: "implicit",
-      redirect_uris: OIDC_REDIRECT_PATHS[app.name].map((p) => `${base}${p}`),
+      redirect_uris: [
+        ...shape.redirectPaths.map((p) => `${base}${p}`),
+        ...(shape.extraRedirects ?? []),
+      ],
       scopes: ["openid", "profile", "email", "groups"],
       response_types: ["code"],
       grant_types: ["authorization_code"],
-      // Outline and Nextcloud send the secret in the body; the others use HTTP Basic.
-      token_endpoint_auth_method:
-        app.name === "outline" || app.name === "nextcloud"
-          ? "client_secret_post"
-          : "client_secret_basic",
+      token_endpoint_auth_method: shape.tokenAuth,
     };
   });
-  if (clients.length === 0) return undefined;
-  return {
-    oidc: {
-      // Read at start through the `secret` template filter; the key is made in the container.
-      // The template must reach the file unquoted (its `msquote` does the quoting), so the
-      // caller writes this value raw, not through a YAML string.
-      jwks: [{ key: `{{ secret "${OIDC_JWKS_KEY}" | mindent 10 "|" | msquote }}` }],
-      clients,
-    },
-  };
+}
+
+/**
+ * The `identity_providers` block as YAML text, or "" without clients. The `jwks` entry is a
+ * template that must reach the file unquoted (its `msquote` does the quoting), so it is
+ * inserted as text, not through a YAML string.
+ */
+export function oidcProviderYaml(
+  spec: HomelabSpec,
+  apps: readonly AppSpec[],
+  digestOf: (clientId: string) => string,
+): string {
+  const clients = oidcClients(spec, apps, digestOf);
+  if (clients.length === 0) return "";
+  const body = stringify({ identity_providers: { oidc: { clients } } }, { lineWidth: 0 });
+  const jwks = `    jwks:\n      - key: {{ secret "${OIDC_JWKS_KEY}" | mindent 10 "|" | msquote }}\n`;
+  return body.replace("  oidc:\n", `  oidc:\n${jwks}`);
+}
+
+/**
+ * Shell run before Authelia starts: makes the signing key once (Authelia's own CLI, in the
+ * state directory), never replacing one that exists, so sessions and tokens survive.
+ */
+export function jwksKeyScript(): string[] {
+  return [
+    `if [ ! -s ${OIDC_JWKS_KEY} ]; then`,
+    `  mkdir -p ${OIDC_JWKS_DIR}`,
+    `  authelia crypto pair rsa generate --bits 2048 --directory ${OIDC_JWKS_DIR}`,
+    "fi",
+  ];
 }
 
 /** Issuer URL apps discover Authelia at. */
@@ -126,51 +179,14 @@ export function issuerUrl(spec: HomelabSpec, apps: readonly AppSpec[]): string {
   return `https://${portalHost(spec, apps)}`;
 }
 
-/**
- * Grafana's generic OAuth env (grafana/grafana@v12.1.1:conf/defaults.ini `[auth.generic_oauth]`).
- * The client secret comes from a file via Grafana's `$__file{}` expansion, never the env itself.
- */
-export function grafanaOidcEnv(
+/** Authelia's whole configuration file, with its OpenID Connect clients when there are any. */
+export function autheliaConfigWithClients(
   spec: HomelabSpec,
   apps: readonly AppSpec[],
-  secretFile: string,
-): Record<string, string> {
-  const issuer = issuerUrl(spec, apps);
-  return {
-    GF_AUTH_GENERIC_OAUTH_ENABLED: "true",
-    GF_AUTH_GENERIC_OAUTH_NAME: "Authelia",
-    GF_AUTH_GENERIC_OAUTH_CLIENT_ID: "grafana",
-    GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: `$__file{${secretFile}}`,
-    GF_AUTH_GENERIC_OAUTH_SCOPES: "openid profile email groups",
-    GF_AUTH_GENERIC_OAUTH_AUTH_URL: `${issuer}/api/oidc/authorization`,
-    GF_AUTH_GENERIC_OAUTH_TOKEN_URL: `${issuer}/api/oidc/token`,
-    GF_AUTH_GENERIC_OAUTH_API_URL: `${issuer}/api/oidc/userinfo`,
-    GF_AUTH_GENERIC_OAUTH_LOGIN_ATTRIBUTE_PATH: "preferred_username",
-    GF_AUTH_GENERIC_OAUTH_GROUPS_ATTRIBUTE_PATH: "groups",
-    GF_AUTH_GENERIC_OAUTH_NAME_ATTRIBUTE_PATH: "name",
-    GF_AUTH_GENERIC_OAUTH_USE_PKCE: "true",
-    GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH: `contains(groups, '${ADMIN_GROUP}') && 'Admin' || 'Viewer'`,
-    GF_AUTH_GENERIC_OAUTH_ALLOW_ASSIGN_GRAFANA_ADMIN: "true",
-  };
+  digestOf: (clientId: string) => string,
+): string {
+  return autheliaConfig(spec, apps) + oidcProviderYaml(spec, apps, digestOf);
 }
 
-/**
- * Outline's OIDC env (outline/outline@v0.87.4:.env.sample "Generic OIDC provider"), without
- * the secret, which the app's secret delivery sets as `OIDC_CLIENT_SECRET`.
- * Outline has no local accounts, so this is its only sign-in.
- */
-export function outlineOidcEnv(
-  spec: HomelabSpec,
-  apps: readonly AppSpec[],
-): Record<string, string> {
-  const issuer = issuerUrl(spec, apps);
-  return {
-    OIDC_CLIENT_ID: "outline",
-    OIDC_AUTH_URI: `${issuer}/api/oidc/authorization`,
-    OIDC_TOKEN_URI: `${issuer}/api/oidc/token`,
-    OIDC_USERINFO_URI: `${issuer}/api/oidc/userinfo`,
-    OIDC_USERNAME_CLAIM: "preferred_username",
-    OIDC_DISPLAY_NAME: "Authelia",
-    OIDC_SCOPES: "openid profile email",
-  };
-}
+/** Admins of every app that signs in through Authelia: members of this group. */
+export const OIDC_ADMIN_GROUP = ADMIN_GROUP;

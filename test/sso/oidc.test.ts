@@ -1,12 +1,12 @@
 import { pbkdf2Sync } from "node:crypto";
+import { parse } from "yaml";
 import {
   clientSecretDigest,
-  grafanaOidcEnv,
   oidcApps,
-  oidcProvider,
-  outlineOidcEnv,
+  oidcProviderYaml,
   type OidcClient,
 } from "../../plan/sso/oidc";
+import { signInOf } from "../../plan/sso/appSignIn";
 import { app, domainSpec, localhostSpec, withApp } from "../proxy/fixture";
 
 /** Checks an Authelia `$pbkdf2-sha512$` digest with node's own PBKDF2 (not the code under test). */
@@ -24,21 +24,22 @@ const secrets: Record<string, string> = {
   gitea: "gitea-secret-0123456789",
   outline: "outline-secret-0123456789",
 };
-const secretOf = (name: string): { secret: string; salt: Buffer } => ({
-  secret: secrets[name],
-  salt: Buffer.from(`salt-${name}-0123`),
-});
+const digestOf = (id: string): string =>
+  clientSecretDigest(secrets[id], Buffer.from(`salt-${id}-0123`));
 
 function withOidcApps() {
   let spec = domainSpec();
-  for (const name of ["grafana", "immich", "nextcloud", "gitea", "outline"])
+  for (const name of ["grafana", "immich-server", "nextcloud", "gitea", "outline"])
     if (!spec.apps.some((a) => a.name === name)) spec = withApp(spec, app(name, "atlas"));
   return spec;
 }
 
+/** The clients as Authelia reads them: parsed back from the generated YAML text. */
 function clientsOf(spec: ReturnType<typeof domainSpec>): OidcClient[] {
-  const block = oidcProvider(spec, spec.apps, secretOf) as { oidc: { clients: OidcClient[] } };
-  return block.oidc.clients;
+  const doc = parse(oidcProviderYaml(spec, spec.apps, digestOf).replace(/\{\{.*\}\}/, "KEY")) as {
+    identity_providers: { oidc: { clients: OidcClient[] } };
+  };
+  return doc.identity_providers.oidc.clients;
 }
 
 describe("clientSecretDigest", () => {
@@ -78,6 +79,7 @@ describe("oidcProvider", () => {
     expect(byId("immich")?.redirect_uris).toEqual([
       "https://photos.lab.example.org/auth/login",
       "https://photos.lab.example.org/user-settings",
+      "app.immich:///oauth-callback",
     ]);
   });
 
@@ -93,10 +95,17 @@ describe("oidcProvider", () => {
     for (const c of clients) expect(c.scopes).toContain("groups");
   });
 
-  it("reads the signing key from the container, never carrying a key itself", () => {
-    const block = oidcProvider(spec, spec.apps, secretOf) as { oidc: { jwks: { key: string }[] } };
-    expect(JSON.stringify(block)).not.toMatch(/BEGIN (RSA )?PRIVATE KEY/);
-    expect(block.oidc.jwks[0].key).toMatch(/^\{\{ secret "\/config\/oidc\/jwks\/rsa\.2048\.key"/);
+  it("reads the signing key from the container, as an unquoted template under jwks", () => {
+    const text = oidcProviderYaml(spec, spec.apps, digestOf);
+    expect(text).not.toMatch(/BEGIN (RSA )?PRIVATE KEY/);
+    // Authelia's documented form: the template itself does the quoting and indenting.
+    expect(text).toContain(
+      '    jwks:\n      - key: {{ secret "/config/oidc/private.pem" | mindent 10 "|" | msquote }}\n',
+    );
+  });
+
+  it("lets the phone app of Immich back in through its own scheme", () => {
+    expect(byId("immich")?.redirect_uris).toContain("app.immich:///oauth-callback");
   });
 
   it("registers no client for an app that is not enabled", () => {
@@ -106,18 +115,23 @@ describe("oidcProvider", () => {
 
   it("registers nothing when SSO is not Authelia or not in domain mode", () => {
     expect(
-      oidcProvider({ ...spec, sso: { ...spec.sso, provider: "none" } }, spec.apps, secretOf),
-    ).toBeUndefined();
+      oidcProviderYaml({ ...spec, sso: { ...spec.sso, provider: "none" } }, spec.apps, digestOf),
+    ).toBe("");
     const local = localhostSpec();
     expect(oidcApps(local, [...local.apps, app("grafana", "atlas")])).toEqual([]);
   });
 });
 
-describe("grafanaOidcEnv", () => {
+describe("signInOf", () => {
   const spec = withOidcApps();
-  const env = grafanaOidcEnv(spec, spec.apps, "/run/secrets/oidc_client_secret");
+  const of = (name: string) => {
+    const found = spec.apps.find((a) => a.name === name);
+    if (!found) throw new Error(name);
+    return signInOf(spec, found);
+  };
 
-  it("points at Authelia's endpoints on the portal host", () => {
+  it("points Grafana at Authelia's endpoints on the portal host, its secret read from a file", () => {
+    const env = of("grafana")?.env ?? {};
     expect(env.GF_AUTH_GENERIC_OAUTH_AUTH_URL).toBe(
       "https://auth.lab.example.org/api/oidc/authorization",
     );
@@ -125,24 +139,26 @@ describe("grafanaOidcEnv", () => {
     expect(env.GF_AUTH_GENERIC_OAUTH_API_URL).toBe(
       "https://auth.lab.example.org/api/oidc/userinfo",
     );
+    expect(env.GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET__FILE).toBe("/run/secrets/oidc_client_secret");
+    expect(of("grafana")?.secretEnv).toBeUndefined();
   });
 
-  it("makes members of admins Grafana admins and reads the secret from a file", () => {
-    expect(env.GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH).toContain("'admins'");
-    expect(env.GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH).toContain("'Admin'");
-    expect(env.GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET).toBe(
-      "$__file{/run/secrets/oidc_client_secret}",
-    );
+  it("makes members of admins Grafana admins", () => {
+    const path = of("grafana")?.env.GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH ?? "";
+    expect(path).toContain("'admins'");
+    expect(path).toContain("'Admin'");
   });
-});
 
-describe("outlineOidcEnv", () => {
-  it("sends Outline to Authelia on the portal host, with no secret in its env", () => {
-    const spec = withOidcApps();
-    const env = outlineOidcEnv(spec, spec.apps);
-    expect(env.OIDC_AUTH_URI).toBe("https://auth.lab.example.org/api/oidc/authorization");
-    expect(env.OIDC_TOKEN_URI).toBe("https://auth.lab.example.org/api/oidc/token");
-    expect(env.OIDC_CLIENT_ID).toBe("outline");
-    expect(Object.keys(env)).not.toContain("OIDC_CLIENT_SECRET");
+  it("sends Outline to Authelia with its secret in a secret env entry", () => {
+    const outline = of("outline");
+    expect(outline?.env.OIDC_AUTH_URI).toBe("https://auth.lab.example.org/api/oidc/authorization");
+    expect(outline?.env.OIDC_CLIENT_ID).toBe("outline");
+    expect(Object.keys(outline?.env ?? {})).not.toContain("OIDC_CLIENT_SECRET");
+    expect(outline?.secretEnv).toBe("OIDC_CLIENT_SECRET");
+  });
+
+  it("gives nothing in localhost mode", () => {
+    const local = localhostSpec();
+    expect(signInOf(local, app("grafana", "atlas"))).toBeUndefined();
   });
 });
