@@ -9,7 +9,7 @@ import { appMounts, type ResolvedMount } from "../plan/storage";
 import { withTemplates } from "../plan/templates";
 import { wiringResourceName, type WiringStep } from "../plan/wiring/step";
 import { App, type AppArgs } from "./app";
-import { signInWiring } from "./signIn";
+import { signInSteps, signInWiring } from "./signIn";
 import type { OidcClients } from "./oidcClients";
 import type { StackSecrets } from "./secrets";
 import { wiringStep } from "./wiring";
@@ -230,7 +230,7 @@ export abstract class ProfileStack extends pulumi.ComponentResource {
       const common = wiring.everyApp?.(base) ?? {};
       const ctx: WireContext = { ...base, def: common.definition ?? rendered };
       const own = wiring.apps[app.name];
-      const extra = mergeWiring(common, signInWiring(ctx), own?.before?.(ctx) ?? {});
+      const extra = mergeWiring(common, signInWiring(spec, app, oidc), own?.before?.(ctx) ?? {});
       const def = extra.definition ?? ctx.def;
       const db = def.database ? data?.database(app.name) : undefined;
       if (def.database && !db)
@@ -272,7 +272,11 @@ export abstract class ProfileStack extends pulumi.ComponentResource {
         { parent: this },
       );
       own?.after?.(ctx, apps[id]);
-      for (const use of own?.steps?.(ctx, apps[id]) ?? []) {
+      const uses: WiringUse[] = [
+        ...signInSteps(spec, app, oidc).map((step) => ({ step })),
+        ...(own?.steps?.(ctx, apps[id]) ?? []),
+      ];
+      for (const use of uses) {
         const member = (name: string): App => {
           const found = apps[name];
           if (!found)

@@ -104,7 +104,7 @@ export function renderPlan(
         );
       }
       const steps = wiringStepsOf(ev, app);
-      if (steps.length) lines.push(`${pad}  wires ${steps.join(", ")} through its API`);
+      if (steps.length) lines.push(`${pad}  wires ${steps.join(", ")} once it runs`);
       if (
         typeof c.inputs.networkMode === "string" &&
         c.inputs.networkMode.startsWith("container:")

@@ -3,10 +3,19 @@
  * Pure: the secret value is the component's; here only where it is read from.
  */
 import type { AppSpec, HomelabSpec } from "../../config/spec";
-import { OIDC_ADMIN_GROUP, issuerUrl, oidcShape } from "./oidc";
+import { shellQuote } from "../shell";
+import { giteaOidcStep } from "../wiring/gitea";
+import type { WiringStep } from "../wiring/step";
+import {
+  OIDC_ADMIN_GROUP,
+  OIDC_APPS,
+  OIDC_SECRET_FILE,
+  claimsScope,
+  issuerUrl,
+  oidcShape,
+} from "./oidc";
 
-/** Where an app's client secret is placed inside its container. */
-export const OIDC_SECRET_FILE = "/run/secrets/oidc_client_secret";
+export { OIDC_SECRET_FILE };
 
 /** What one app needs to sign in through Authelia. */
 export interface SignIn {
@@ -16,6 +25,10 @@ export interface SignIn {
   secretEnv?: string;
   /** Files rendered from the secret (an app whose config file carries it). */
   secretFiles?: readonly { path: string; render(secret: string): string }[];
+  /** Files without the secret (a start hook). */
+  files?: readonly { path: string; content: string; executable?: boolean }[];
+  /** Settings only the app's CLI or API can make (plan/wiring). */
+  steps?: readonly WiringStep[];
 }
 
 const authorize = (issuer: string) => `${issuer}/api/oidc/authorization`;
@@ -67,8 +80,112 @@ function outline(issuer: string): Omit<SignIn, "clientId"> {
   };
 }
 
+/** Where Immich reads its settings file from (IMMICH_CONFIG_FILE). */
+export const IMMICH_CONFIG_FILE = "/etc/immich/config.json";
+
+/**
+ * Immich's OAuth settings, from the file IMMICH_CONFIG_FILE names (immich-app/immich
+ * server/src/utils/config.ts: the file is merged over the defaults; while it is used, the
+ * settings page is read-only). Its `oauth.clientSecret` has no file form, so the file is a
+ * secret upload. A new user's role comes from the `immich_role` claim (its default roleClaim);
+ * token auth is client_secret_post by default (server/src/config.ts).
+ */
+function immich(issuer: string): Omit<SignIn, "clientId"> {
+  const scope = claimsScope(OIDC_APPS["immich-server"]);
+  return {
+    env: { IMMICH_CONFIG_FILE },
+    secretFiles: [
+      {
+        path: IMMICH_CONFIG_FILE,
+        render: (secret) =>
+          JSON.stringify(
+            {
+              oauth: {
+                enabled: true,
+                issuerUrl: `${issuer}/.well-known/openid-configuration`,
+                clientId: "immich",
+                clientSecret: secret,
+                scope: ["openid", "email", "profile", scope].join(" "),
+                buttonText: "Sign in with Authelia",
+                autoRegister: true,
+              },
+            },
+            null,
+            2,
+          ) + "\n",
+      },
+    ],
+  };
+}
+
+/** Runs as www-data before Apache starts, on every start (nextcloud/docker entrypoint.sh run_path). */
+export const NEXTCLOUD_OIDC_HOOK = "/docker-entrypoint-hooks.d/before-starting/60-user-oidc.sh";
+
+/**
+ * Nextcloud signs in through the user_oidc app (nextcloud/user_oidc@v8.10.1
+ * lib/Command/UpsertProvider.php: `user_oidc:provider` creates or updates, the secret from a
+ * file). User ids are Authelia usernames (`--unique-uid=0`), so Authelia's `admin` is
+ * Nextcloud's `admin` (user_oidc's soft auto-provisioning, LoginController.php); groups follow
+ * the `nextcloud_groups` claim, where `admins` becomes Nextcloud's `admin` group. The app comes
+ * from Nextcloud's app store; without it Nextcloud still starts with its own login only.
+ */
+function nextcloud(issuer: string): Omit<SignIn, "clientId"> {
+  const scope = claimsScope(OIDC_APPS.nextcloud);
+  const provider = [
+    "occ user_oidc:provider Authelia",
+    "--clientid=nextcloud",
+    `--clientsecret-file=${OIDC_SECRET_FILE}`,
+    `--discoveryuri=${shellQuote(`${issuer}/.well-known/openid-configuration`)}`,
+    `--scope=${shellQuote(["openid", "email", "profile", "groups", scope].join(" "))}`,
+    "--unique-uid=0",
+    "--mapping-uid=preferred_username",
+    "--mapping-display-name=name",
+    "--mapping-email=email",
+    "--group-provisioning=1",
+    "--mapping-groups=nextcloud_groups",
+  ].join(" ");
+  return {
+    env: {},
+    files: [
+      {
+        path: NEXTCLOUD_OIDC_HOOK,
+        executable: true,
+        content: [
+          "#!/bin/sh",
+          "set -eu",
+          'occ() { php /var/www/html/occ "$@"; }',
+          "if ! occ app:install user_oidc >/dev/null 2>&1 && ! occ app:enable user_oidc; then",
+          '  echo "user_oidc is not installed: sign-in through Authelia is off" >&2',
+          "  exit 0",
+          "fi",
+          `${provider} >/dev/null || echo "user_oidc: the Authelia provider was not saved" >&2`,
+          "",
+        ].join("\n"),
+      },
+    ],
+  };
+}
+
+/**
+ * Gitea: new users from Authelia get an account on their first sign-in (registration stays
+ * closed otherwise: auto-registration does not check DISABLE_REGISTRATION,
+ * routers/web/auth/oauth.go), named by `preferred_username` ([oauth2_client] USERNAME).
+ */
+function gitea(issuer: string): Omit<SignIn, "clientId"> {
+  return {
+    env: {
+      GITEA__oauth2_client__ENABLE_AUTO_REGISTRATION: "true",
+      GITEA__oauth2_client__USERNAME: "preferred_username",
+    },
+    steps: [giteaOidcStep(issuer)],
+  };
+}
+
 const BUILDERS: Readonly<Record<string, (issuer: string) => Omit<SignIn, "clientId">>> = {
+  gitea,
   grafana,
+  "immich-server": immich,
+  nextcloud,
   outline,
 };
 

@@ -20,6 +20,8 @@ import { appHost } from "../proxy/traefik";
 /** Where the generated signing key lives inside the Authelia container (its state dir). */
 export const OIDC_JWKS_DIR = "/config/oidc";
 export const OIDC_JWKS_KEY = `${OIDC_JWKS_DIR}/private.pem`;
+/** Where an app's client secret is placed inside its container. */
+export const OIDC_SECRET_FILE = "/run/secrets/oidc_client_secret";
 /** The HMAC secret's file inside the Authelia container. */
 export const OIDC_HMAC_SECRET_FILE = "/run/secrets/oidc_hmac";
 /** Env var Authelia reads the HMAC secret's file from (`identity_providers.oidc.hmac_secret`). */
@@ -35,6 +37,12 @@ export interface OidcAppShape {
   tokenAuth: "client_secret_basic" | "client_secret_post";
   /** Extra URIs that are not on the app's host (a phone app's own scheme). */
   extraRedirects?: readonly string[];
+  /**
+   * Claims only this app reads, each a CEL expression over the user's attributes
+   * (authelia/authelia@v4.39.20:docs/content/configuration/definitions/user-attributes.md),
+   * released through the app's own scope and its claims policy, also in the ID token.
+   */
+  claims?: Readonly<Record<string, string>>;
 }
 
 /** Apps that sign in through Authelia, by catalog name. */
@@ -53,12 +61,18 @@ export const OIDC_APPS: Readonly<Record<string, OidcAppShape>> = {
     redirectPaths: ["/auth/login", "/user-settings"],
     extraRedirects: ["app.immich:///oauth-callback"],
     tokenAuth: "client_secret_post",
+    // Immich makes a new user an admin when `immich_role` is "admin" (its default roleClaim).
+    claims: { immich_role: `"${ADMIN_GROUP}" in groups ? "admin" : "user"` },
   },
-  // nextcloud/user_oidc appinfo/routes.php: `login#code` at `/code` under the app.
+  // nextcloud/user_oidc@v8.10.1:appinfo/routes.php: `login#code` at `/code` under the app;
+  // it posts the secret whenever discovery offers it (LoginController.php).
   nextcloud: {
     clientId: "nextcloud",
     redirectPaths: ["/apps/user_oidc/code"],
     tokenAuth: "client_secret_post",
+    // Group provisioning puts the user in groups named by the claim's values; Nextcloud's
+    // admins are the group `admin`.
+    claims: { nextcloud_groups: `groups.map(g, g == "${ADMIN_GROUP}" ? "admin" : g)` },
   },
   // go-gitea/gitea: `/user/oauth2/{provider}/callback`; the provider is named `authelia`.
   gitea: {
@@ -88,6 +102,12 @@ export interface OidcClient {
   response_types: ["code"];
   grant_types: ["authorization_code"];
   token_endpoint_auth_method: OidcAppShape["tokenAuth"];
+  claims_policy?: string;
+}
+
+/** The scope that releases an app's own claims. */
+export function claimsScope(shape: OidcAppShape): string | undefined {
+  return shape.claims ? `${shape.clientId}_claims` : undefined;
 }
 
 /** Apps that get a client: OIDC apps present (enabled) in the spec, when SSO is Authelia. */
@@ -136,12 +156,36 @@ export function oidcClients(
         ...shape.redirectPaths.map((p) => `${base}${p}`),
         ...(shape.extraRedirects ?? []),
       ],
-      scopes: ["openid", "profile", "email", "groups"],
+      scopes: ["openid", "profile", "email", "groups", ...[claimsScope(shape) ?? []].flat()],
       response_types: ["code"],
       grant_types: ["authorization_code"],
       token_endpoint_auth_method: shape.tokenAuth,
+      ...(shape.claims ? { claims_policy: shape.clientId } : {}),
     };
   });
+}
+
+/** User attributes, claims policies and scopes for the apps that read claims of their own. */
+function customClaims(spec: HomelabSpec, apps: readonly AppSpec[]) {
+  const shapes = oidcApps(spec, apps)
+    .map((a) => OIDC_APPS[a.name])
+    .filter((s) => s.claims);
+  const attributes: Record<string, { expression: string }> = {};
+  const policies: Record<string, { id_token: string[]; custom_claims: Record<string, object> }> =
+    {};
+  const scopes: Record<string, { claims: string[] }> = {};
+  for (const shape of shapes) {
+    const names = Object.keys(shape.claims ?? {});
+    for (const [name, expression] of Object.entries(shape.claims ?? {}))
+      attributes[name] = { expression };
+    // In the ID token as well: some apps read only the ID token at sign-in.
+    policies[shape.clientId] = {
+      id_token: ["email", "name", "preferred_username", "groups", ...names],
+      custom_claims: Object.fromEntries(names.map((n) => [n, {}])),
+    };
+    scopes[claimsScope(shape) ?? shape.clientId] = { claims: names };
+  }
+  return shapes.length === 0 ? undefined : { attributes, policies, scopes };
 }
 
 /**
@@ -156,7 +200,14 @@ export function oidcProviderYaml(
 ): string {
   const clients = oidcClients(spec, apps, digestOf);
   if (clients.length === 0) return "";
-  const body = stringify({ identity_providers: { oidc: { clients } } }, { lineWidth: 0 });
+  const custom = customClaims(spec, apps);
+  const oidc = custom
+    ? { claims_policies: custom.policies, scopes: custom.scopes, clients }
+    : { clients };
+  const doc = custom
+    ? { definitions: { user_attributes: custom.attributes }, identity_providers: { oidc } }
+    : { identity_providers: { oidc } };
+  const body = stringify(doc, { lineWidth: 0 });
   const jwks = `    jwks:\n      - key: {{ secret "${OIDC_JWKS_KEY}" | mindent 10 "|" | msquote }}\n`;
   return body.replace("  oidc:\n", `  oidc:\n${jwks}`);
 }

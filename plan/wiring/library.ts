@@ -1,6 +1,6 @@
 /**
- * The shell functions every wiring step's script may use. POSIX sh with curl and jq (dash,
- * busybox ash and bash all run it). Secrets never reach a command line: request bodies go to
+ * The shell functions every wiring step's script may use. POSIX sh with curl, and jq for
+ * `same` (dash, busybox ash and bash all run it; each step says which tools it needs). Secrets never reach a command line: request bodies go to
  * curl on stdin, headers through a curl config file in a private temporary directory, and
  * scripts read secret values in jq with `env.NAME`, never `--arg`.
  *
@@ -24,8 +24,6 @@ fail() {
   printf 'homelab wiring: %s: %s: %s\n' "$HOMELAB_APP" "$HOMELAB_STEP" "$*" >&2
   exit 1
 }
-command -v curl >/dev/null 2>&1 || fail "curl is missing in this container"
-command -v jq >/dev/null 2>&1 || fail "jq is missing in this container"
 header() {
   _hv=$(printf '%s: %s' "$1" "$2" | sed 's/[\\"]/\\&/g')
   printf 'header = "%s"\n' "$_hv" >> "$HOMELAB_TMP/curl"

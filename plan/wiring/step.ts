@@ -28,7 +28,12 @@ export interface WiringStep {
   secrets: readonly string[];
   /** Apps the script calls besides its runner: their containers are started first. */
   calls: readonly string[];
+  /** Programs the script needs in its runner, checked first (default curl and jq). */
+  tools?: readonly string[];
 }
+
+/** What a step needs when it does not say: the HTTP APIs are driven with curl and jq. */
+const DEFAULT_TOOLS = ["curl", "jq"];
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 const ENV = /^[A-Z][A-Z0-9_]*$/;
@@ -56,6 +61,8 @@ export function wiringInput(step: WiringStep, values: Readonly<Record<string, st
   const declared = [...step.secrets].sort();
   for (const name of declared)
     if (!ENV.test(name)) throw new Error(`${wiringResourceName(step)}: bad variable ${name}`);
+  for (const tool of step.tools ?? DEFAULT_TOOLS)
+    if (!NAME.test(tool)) throw new Error(`${wiringResourceName(step)}: bad tool ${tool}`);
   if (given.join(",") !== declared.join(","))
     throw new Error(
       `${wiringResourceName(step)}: secrets declared [${declared.join(", ")}], given [${given.join(", ")}]`,
@@ -66,6 +73,9 @@ export function wiringInput(step: WiringStep, values: Readonly<Record<string, st
     `HOMELAB_STEP=${shellQuote(step.step)}`,
     ...declared.map((name) => `export ${name}=${shellQuote(values[name])}`),
     WIRING_LIBRARY,
+    ...(step.tools ?? DEFAULT_TOOLS).map(
+      (tool) => `command -v ${tool} >/dev/null 2>&1 || fail "${tool} is missing in this container"`,
+    ),
     step.script,
     `echo "homelab wiring: $HOMELAB_APP: $HOMELAB_STEP: done"`,
     "",
