@@ -16,7 +16,7 @@ export const GITEA_OIDC_SOURCE = "authelia";
  * command runs. Adding the source fetches Authelia's discovery document, so Authelia must
  * answer first.
  */
-export function giteaOidcStep(issuer: string): WiringStep {
+export function giteaOidcStep(issuer: string, secretFile = OIDC_SECRET_FILE): WiringStep {
   const discovery = `${issuer}/.well-known/openid-configuration`;
   const fields = [
     "--provider openidConnect",
@@ -34,7 +34,7 @@ export function giteaOidcStep(issuer: string): WiringStep {
     script: [
       `ready ${shellQuote(discovery)}`,
       "ready http://127.0.0.1:3000/api/healthz",
-      `secret=$(cat ${OIDC_SECRET_FILE})`,
+      `secret=$(cat ${shellQuote(secretFile)})`,
       // `auth list` prints a table: ID, Name, Type, Enabled (cmd/admin_auth.go); names have no spaces.
       `id=$(gitea admin auth list | awk '$2 == "${GITEA_OIDC_SOURCE}" { print $1 }')`,
       'if [ -z "$id" ]; then',

@@ -56,13 +56,43 @@ describe("one sign-in on the everything stack", () => {
     expect(verifies(byId.grafana.client_secret, outlineSecret)).toBe(false);
   });
 
+  it("gives Immich, Nextcloud and Gitea clients whose digests match what each app holds", async () => {
+    const ev = await runCached("good/everything.yaml");
+    const byId = clients(container(ev, "authelia"));
+    const immich = container(ev, "immich-server");
+    const settings = JSON.parse(upload(immich, envOf(immich).IMMICH_CONFIG_FILE)) as {
+      oauth: { clientId: string; clientSecret: string; issuerUrl: string; scope: string };
+    };
+    expect(settings.oauth.clientId).toBe("immich");
+    expect(settings.oauth.issuerUrl).toBe(
+      "https://auth.home.example.com/.well-known/openid-configuration",
+    );
+    expect(verifies(byId.immich.client_secret, settings.oauth.clientSecret)).toBe(true);
+    for (const id of ["nextcloud", "gitea"]) {
+      const secret = upload(container(ev, id), "/run/secrets/oidc_client_secret");
+      expect(verifies(byId[id].client_secret, secret)).toBe(true);
+    }
+  });
+
+  it("adds Gitea's auth source with a wiring step in Gitea's container and lets its users register", async () => {
+    const ev = await runCached("good/everything.yaml");
+    const step = ev.resources.find((r) => r.name === "gitea-wire-sign-in");
+    expect(step?.type).toMatch(/^command:(remote|local):Command$/);
+    expect(String(step?.inputs.create)).toContain("exec -i 'gitea' sh -s");
+    const env = envOf(container(ev, "gitea"));
+    expect(env.GITEA__oauth2_client__ENABLE_AUTO_REGISTRATION).toBe("true");
+    expect(env.GITEA__oauth2_client__USERNAME).toBe("preferred_username");
+  });
+
   it("keeps every client secret out of Authelia's file and out of its env", async () => {
     const ev = await runCached("good/everything.yaml");
     const authelia = container(ev, "authelia");
     const config = upload(authelia, "/etc/authelia/configuration.yml");
-    const secret = upload(container(ev, "grafana"), "/run/secrets/oidc_client_secret");
-    expect(config).not.toContain(secret);
-    expect(JSON.stringify(authelia.inputs.envs)).not.toContain(secret);
+    for (const id of ["grafana", "nextcloud", "gitea"]) {
+      const secret = upload(container(ev, id), "/run/secrets/oidc_client_secret");
+      expect(config).not.toContain(secret);
+      expect(JSON.stringify(authelia.inputs.envs)).not.toContain(secret);
+    }
   });
 
   it("makes Authelia's signing key on its first start and reads it through the template filter", async () => {
