@@ -11,7 +11,8 @@ export interface OidcClientsArgs {
 /**
  * The secrets of Authelia's OpenID Connect clients, made once for the whole homelab because
  * two profiles use each one: the app (its client secret) and Authelia (only its digest).
- * Not protected: a lost secret is regenerated and both sides follow on the same `up`.
+ * Protected like every generated secret, so a stray `--target-replace` cannot sign every
+ * user out of every app at once.
  */
 export class OidcClients extends pulumi.ComponentResource {
   /** Client secrets by client id (secret outputs). */
@@ -30,10 +31,14 @@ export class OidcClients extends pulumi.ComponentResource {
       const secret = new random.RandomPassword(
         `${name}-${id}-secret`,
         { length: 64, special: false },
-        { parent: this },
+        { parent: this, protect: true },
       ).result;
       // A stored salt, so the digest changes only when the secret does.
-      const salt = new random.RandomBytes(`${name}-${id}-salt`, { length: 16 }, { parent: this });
+      const salt = new random.RandomBytes(
+        `${name}-${id}-salt`,
+        { length: 16 },
+        { parent: this, protect: true },
+      );
       secrets[id] = pulumi.secret(secret);
       // A digest is meant to be readable (Authelia's docs put it in the file): shown in previews.
       digests[id] = pulumi.unsecret(
@@ -45,8 +50,11 @@ export class OidcClients extends pulumi.ComponentResource {
     this.secrets = secrets;
     this.digests = pulumi.all(digests);
     this.hmacSecret = pulumi.secret(
-      new random.RandomPassword(`${name}-hmac`, { length: 64, special: false }, { parent: this })
-        .result,
+      new random.RandomPassword(
+        `${name}-hmac`,
+        { length: 64, special: false },
+        { parent: this, protect: true },
+      ).result,
     );
     this.registerOutputs({ digests: this.digests });
   }

@@ -75,13 +75,15 @@ describe("isolation between apps", () => {
     expect(added).toEqual(["plex-container"]);
   });
 
+  // The deepest chain: provider, image, shared database, its init, the app, then a wiring step
+  // that needs the running app (Gitea's sign-in). Anything longer serialises the deploy.
   it.each(goodStacks())(
-    "%s: the longest dependency chain is at most 5 resources",
+    "%s: the longest dependency chain is at most 6 resources",
     async (stack) => {
       const ev = await runCached(stack);
       const chain = longestChain(ev.resources);
       expect(chain.length).toBeGreaterThanOrEqual(3);
-      expect(chain.length).toBeLessThanOrEqual(5);
+      expect(chain.length).toBeLessThanOrEqual(6);
     },
   );
 });

@@ -62,7 +62,7 @@ function grafana(issuer: string): Omit<SignIn, "clientId"> {
 }
 
 /**
- * Outline's generic OIDC provider (outline/outline@v0.87.4:.env.sample); Outline reads only
+ * Outline's generic OIDC provider (outline/outline@v0.87.4:plugins/oidc/server/env.ts); Outline reads only
  * env, so the secret is a secret env entry. The first account to sign in owns the workspace.
  */
 function outline(issuer: string): Omit<SignIn, "clientId"> {
@@ -72,9 +72,8 @@ function outline(issuer: string): Omit<SignIn, "clientId"> {
       OIDC_AUTH_URI: authorize(issuer),
       OIDC_TOKEN_URI: token(issuer),
       OIDC_USERINFO_URI: userinfo(issuer),
-      OIDC_USERNAME_CLAIM: "preferred_username",
+      // OIDC_USERNAME_CLAIM and OIDC_SCOPES default to preferred_username and openid profile email.
       OIDC_DISPLAY_NAME: "Authelia",
-      OIDC_SCOPES: "openid profile email",
     },
     secretEnv: "OIDC_CLIENT_SECRET",
   };

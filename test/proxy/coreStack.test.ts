@@ -244,7 +244,13 @@ describe("Authelia users", () => {
       expect.arrayContaining(["/etc/authelia/configuration.yml", "/etc/authelia/users.yml"]),
     );
     expect(uploads.every((u) => !u.file.startsWith("/config/"))).toBe(true);
-    expect(authelia?.inputs.command).toEqual(["--config", "/etc/authelia/configuration.yml"]);
+    // No generated admin: the start script only makes the sign-in key, then starts Authelia.
+    const command = (authelia?.inputs.command ?? []) as string[];
+    expect(command.slice(0, 2)).toEqual(["sh", "-c"]);
+    expect(command[2]).not.toContain("users.yml");
+    expect(command[2].split("\n").pop()).toBe(
+      "exec authelia --config /etc/authelia/configuration.yml",
+    );
     const config = uploads.find((u) => u.file.endsWith("configuration.yml"))?.content ?? "";
     expect(config).toContain("path: /etc/authelia/users.yml");
   });

@@ -47,6 +47,8 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
     ).toEqual([
       "bazarr-wire-radarr",
       "bazarr-wire-sonarr",
+      // The one step outside the media chain: Gitea's sign-in through Authelia (test/sso).
+      "gitea-wire-sign-in",
       "jellyfin-wire-hardware-acceleration",
       "jellyfin-wire-libraries",
       "lidarr-wire-download-client-qbittorrent",
