@@ -143,7 +143,7 @@ export const productivityApps: readonly AppDefinition[] = [
   {
     name: "outline",
     profile: "productivity",
-    description: "Outline team wiki (sign-in through an OIDC provider set in its env)",
+    description: "Outline team wiki (sign-in through Authelia's OpenID Connect)",
     image: { repository: "outlinewiki/outline", tag: "0.87.4" },
     /** Its data lives in the shared database of its host (plan/dataServices.ts). */
     database: {
@@ -156,13 +156,17 @@ export const productivityApps: readonly AppDefinition[] = [
     contract: {
       user: "1001:1001",
       source: ["outline/outline Dockerfile@v0.87.4"],
-      // No local accounts: the first sign-in through a provider set in its env creates the
-      // workspace and its admin; without a provider nobody signs in.
+      // No local accounts: the first sign-in through a provider creates the workspace and its
+      // admin. With Authelia the provider is wired (plan/sso/appSignIn.ts); without it nobody
+      // signs in until the owner sets one.
       firstRun: {
         admin: "sso-until-configured",
         remaining:
-          "set an auth provider (OIDC, Google, Slack...) in homelab:apps.outline.env, then sign in first",
-        source: ["outline/outline server/commands/accountProvisioner.ts@v0.86.1"],
+          "sign in first through Authelia (that account owns the workspace); without Authelia, set an auth provider in homelab:apps.outline.env",
+        source: [
+          "outline/outline server/commands/accountProvisioner.ts@v0.86.1",
+          "outline/outline plugins/oidc/server/env.ts@v0.87.4 (OIDC_* env)",
+        ],
       },
     },
     user: "owner",
@@ -287,13 +291,16 @@ export const productivityApps: readonly AppDefinition[] = [
       // INSTALL_LOCK skips the web installer and DISABLE_REGISTRATION closes sign-ups, so no
       // admin exists and nobody can become one. Its CLI takes the password only as an
       // argument, which every user of the host can read, so the program does not run it.
+      // With Authelia, members of `admins` are Gitea admins at their first sign-in (the
+      // `authelia` auth source, plan/wiring/gitea.ts); without it the CLI is the only way.
       firstRun: {
         admin: "cli",
         signUps: { env: "GITEA__service__DISABLE_REGISTRATION", closed: "true" },
         remaining:
-          "create your admin: docker exec -it gitea gitea admin user create --admin --username <you> --email <address> --random-password, then change the password",
+          "with Authelia: nothing, sign in through Authelia (members of admins are admins); without it, create your admin: docker exec -it gitea gitea admin user create --admin --username <you> --email <address> --random-password, then change the password",
         source: [
           "go-gitea/gitea cmd/admin_user_create.go (stored copy 01da7274: --password flag only)",
+          "go-gitea/gitea cmd/admin_auth_oauth.go, routers/web/auth/oauth.go (stored copies, 1.24 line: --admin-group, auto-registration)",
         ],
       },
     },
