@@ -70,7 +70,7 @@ export function bazarrServarrStep(s: BazarrServarr): WiringStep {
     'if same "$have" "$want"; then',
     `  echo "${s.kind}: kept"`,
     "else",
-    `  out=$(jq -n -j '"${form}"' | CONTENT_TYPE=application/x-www-form-urlencoded api POST "${BAZARR}/api/system/settings")`,
+    `  _=$(jq -n -j '"${form}"' | CONTENT_TYPE=application/x-www-form-urlencoded api POST "${BAZARR}/api/system/settings")`,
     `  echo "${s.kind}: ${s.host}:${s.port}"`,
     "fi",
   ];

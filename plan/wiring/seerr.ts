@@ -58,7 +58,7 @@ export function seerrJellyfinStep(runsIn: string): WiringStep {
     `pub=$(api GET "$S/api/v1/settings/public")`,
     `type=$(printf '%s' "$pub" | jq -r '.mediaServerType')`,
     `if [ "$type" = ${NOT_CONFIGURED} ]; then`,
-    `  out=$(jq -n -c '${login} + {username: "${ADMIN_USER}", password: env.${JELLYFIN_PASSWORD_ENV}}' | api POST "$S/api/v1/auth/jellyfin")`,
+    `  _=$(jq -n -c '${login} + {username: "${ADMIN_USER}", password: env.${JELLYFIN_PASSWORD_ENV}}' | api POST "$S/api/v1/auth/jellyfin")`,
     '  echo "admin: Jellyfin\'s admin"',
     `elif [ "$type" != ${JELLYFIN} ]; then`,
     `  echo "Seerr uses another media server (type $type): left as it is"`,
@@ -82,7 +82,7 @@ export function seerrJellyfinStep(runsIn: string): WiringStep {
     "fi",
     `pub=$(api GET "$S/api/v1/settings/public")`,
     `if ! printf '%s' "$pub" | jq -e '.initialized' >/dev/null; then`,
-    `  out=$(api POST "$S/api/v1/settings/initialize" </dev/null)`,
+    `  _=$(api POST "$S/api/v1/settings/initialize" </dev/null)`,
     "fi",
   ];
   return {
@@ -147,13 +147,13 @@ export function seerrServarrStep(runsIn: string, s: SeerrServarr): WiringStep {
     `  profile=$(printf '%s' "$profiles" | jq -c '(map(select(.name == "${PREFERRED_PROFILE}"))[0] // (sort_by(.id)[0])) // empty | {id, name}')`,
     `  [ -n "$profile" ] || fail "${s.kind} has no quality profile"`,
     `  taken=$(printf '%s' "$list" | jq 'any(.[]; .isDefault and (.is4k | not))')`,
-    `  out=$(jq -n -c --argjson p "$profile" --argjson taken "$taken" '${JSON.stringify(base)} + {apiKey: ${key}, activeProfileId: $p.id, activeProfileName: $p.name, isDefault: ($taken | not)}' | api POST "$S/api/v1/settings/${s.kind}")`,
+    `  _=$(jq -n -c --argjson p "$profile" --argjson taken "$taken" '${JSON.stringify(base)} + {apiKey: ${key}, activeProfileId: $p.id, activeProfileName: $p.name, isDefault: ($taken | not)}' | api POST "$S/api/v1/settings/${s.kind}")`,
     `  echo "${s.kind}: added with profile $(printf '%s' "$profile" | jq -r .name)"`,
     `elif printf '%s' "$mine" | jq -e '.apiKey == ${key}' >/dev/null; then`,
     `  echo "${s.kind}: kept"`,
     "else",
     `  id=$(printf '%s' "$mine" | jq -r .id)`,
-    `  out=$(printf '%s' "$mine" | jq -c 'del(.id) | .apiKey = ${key}' | api PUT "$S/api/v1/settings/${s.kind}/$id")`,
+    `  _=$(printf '%s' "$mine" | jq -c 'del(.id) | .apiKey = ${key}' | api PUT "$S/api/v1/settings/${s.kind}/$id")`,
     `  echo "${s.kind}: API key updated"`,
     "fi",
   ];

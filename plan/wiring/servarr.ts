@@ -169,7 +169,7 @@ export function rootFolderStep(app: ServarrApp): WiringStep {
       ? [
           `quality=$(api GET "$base/qualityprofile" | jq -r 'first.id // empty')`,
           `metadata=$(api GET "$base/metadataprofile" | jq -r 'first.id // empty')`,
-          `[ -n "$quality" ] && [ -n "$metadata" ] || fail "no quality or metadata profile to default to"`,
+          `{ [ -n "$quality" ] && [ -n "$metadata" ]; } || fail "no quality or metadata profile to default to"`,
           `jq -n -c --arg path ${path} --argjson q "$quality" --argjson m "$metadata" '{name: "Music", path: $path, defaultQualityProfileId: $q, defaultMetadataProfileId: $m}' |`,
           `  api POST "$base/rootfolder" >/dev/null`,
         ]

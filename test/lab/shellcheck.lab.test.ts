@@ -1,7 +1,7 @@
 /**
  * Every shell script the program generates, as the real shellcheck sees it: the backup job's
- * script, host preparation and file-writing commands, and the `sh -c` scripts of containers
- * (database setup, first-start bootstraps), for every good stack.
+ * script, host preparation and file-writing commands, wiring steps, the `sh -c` scripts of
+ * containers (database setup, first-start bootstraps) and their start hooks, for every good stack.
  */
 import { spawnSync } from "node:child_process";
 import type { RegisteredResource } from "../../scripts/evaluate";
@@ -16,7 +16,8 @@ function scriptsOf(stack: string, resources: readonly RegisteredResource[]): Scr
   const out: Script[] = [];
   for (const r of resources) {
     if (r.type.startsWith("command:")) {
-      for (const key of ["create", "update", "delete"]) {
+      // `stdin`: a wiring step's whole script (plan/wiring), which `sh -s` runs in the app's container.
+      for (const key of ["create", "update", "delete", "stdin"]) {
         const text = r.inputs[key];
         if (typeof text === "string") out.push({ where: `${stack} ${r.name}.${key}`, text });
       }
