@@ -123,17 +123,10 @@ export const devApps: readonly AppDefinition[] = [
         "ros2/ros2_documentation source/Installation/Snapshot-Repository.rst@fccc610d (snapshot key 4B63 CF8F ... 25EA, sources)",
         "docker-library/repo-info repos/ubuntu/remote/noble-20260730.1.md@01470af9 (index digest)",
       ],
-      // No accounts: rosbridge has no authentication at all, so the network is the only gate.
-      firstRun: {
-        admin: "none",
-        remaining: "",
-        source: [
-          "RobotWebTools/rosbridge_suite rosbridge_server/launch/rosbridge_websocket_launch.xml@2.7.0 (no authentication parameter)",
-        ],
-      },
     },
-    // Any client that reaches the port can publish to every topic and call every service:
-    // never routed, never published, reachable only by apps on the internal network.
+    // No authentication at all: any client that reaches the port can publish to every topic
+    // and call every service. Never routed, never published; only apps on the internal
+    // network reach it.
     networks: ["internal"],
     // python3 is in the image (rclpy and rosbridge are Python); the WebSocket answers only an
     // upgrade, so the check opens the port instead of asking for a page.
