@@ -7,6 +7,7 @@
  */
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { parse as parseJson5 } from "json5";
 import { join } from "node:path";
 import { CATALOG } from "../../catalog";
 import { ROSBRIDGE_PORT } from "../../catalog/dev";
@@ -171,6 +172,26 @@ describe("images/ros-rosbridge/Dockerfile", () => {
       "rosbridge_websocket_launch.xml",
     ]);
     expect(envOf(steps).ROS_DISTRO).toBe("jazzy");
+  });
+});
+
+describe("keeping the ROS image's pins current", () => {
+  it("leaves them to the owner, together, as docs/pins.md says with their current values", () => {
+    const config: unknown = parseJson5(readFileSync(join(ROOT, "renovate.json5"), "utf8"));
+    const rules = (config as { packageRules: { matchFileNames?: string[]; enabled?: boolean }[] })
+      .packageRules;
+    expect(rules.filter((r) => r.matchFileNames?.includes("images/**"))).toEqual([
+      { matchFileNames: ["images/**"], enabled: false },
+    ]);
+    const args = argDefaults(readInstructions(CONTEXT));
+    const doc = readFileSync(join(ROOT, "docs", "pins.md"), "utf8");
+    for (const name of [
+      "UBUNTU_SNAPSHOT",
+      "ROS_SNAPSHOT",
+      "ROSBRIDGE_VERSION",
+      "ROS2LAUNCH_VERSION",
+    ])
+      expect(doc).toContain(`\`${name}=${args[name]}\``);
   });
 });
 
