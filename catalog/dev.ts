@@ -6,7 +6,7 @@ import type { AppDefinition } from "./types";
  * ROS 2 bridge for robotics code.
  */
 
-/** rosbridge's WebSocket port (rosbridge_websocket_launch.xml `port` default). */
+/** rosbridge's WebSocket port (the `port` default of its rosbridge_websocket_launch.xml). */
 export const ROSBRIDGE_PORT = 9090;
 
 export const devApps: readonly AppDefinition[] = [
@@ -116,7 +116,8 @@ export const devApps: readonly AppDefinition[] = [
       user: "10001:10001",
       writes: ["/tmp"],
       source: [
-        "RobotWebTools/rosbridge_suite rosbridge_server/launch/rosbridge_websocket_launch.xml@2.7.0 (port 9090, all addresses; starts rosbridge_websocket and rosapi_node)",
+        "ros2-gbp/rosbridge_suite-release launch/rosbridge_websocket_launch.xml@release/jazzy/rosbridge_server/2.7.0-1 (port 9090, all addresses; starts rosbridge_websocket and rosapi_node; no authentication)",
+        "ros2-gbp/rosbridge_suite-release scripts/rosbridge_websocket.py@release/jazzy/rosbridge_server/2.7.0-1 (tornado WebSocketHandler on /)",
         "ros2-gbp/rosbridge_suite-release package.xml@release/jazzy/rosbridge_server/2.7.0-1 (python3, rclpy, rosapi; no launch frontend)",
         "ros2-gbp/launch_ros-release package.xml@release/jazzy/ros2launch/0.26.12-1 (ros2 launch, launch_xml)",
         "ros/rosdistro jazzy/distribution.yaml@jazzy/2026-06-18 (rosbridge_suite 2.7.0-1, launch_ros 0.26.12-1)",
