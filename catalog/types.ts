@@ -9,6 +9,16 @@ export interface PublishedPort {
   reason: string;
 }
 
+/**
+ * An image the Docker provider builds on the app's host from a directory of this repository,
+ * for apps no registry publishes at a pinned version. Every input the Dockerfile fetches must
+ * name one state (a digest, a dated snapshot, an exact version), so a rebuild is the same image.
+ */
+export interface ImageBuild {
+  /** The build context, relative to the repository root; holds the `Dockerfile`. */
+  context: string;
+}
+
 /** How the reverse proxy reaches the app. */
 export interface RouteDefinition {
   port: number;
@@ -142,7 +152,11 @@ export interface AppDefinition {
   displayName?: string;
   profile: Profile;
   description: string;
-  image: { repository: string; tag: string };
+  /**
+   * The pinned image, or with `build` the name an image built on the app's host is tagged
+   * with (nothing is pulled under that name).
+   */
+  image: { repository: string; tag: string; build?: ImageBuild };
   /** linuxserver.io style images take PUID/PGID/TZ; others get TZ only. */
   puid?: boolean;
   user?: "owner";

@@ -10,6 +10,7 @@ import { NETWORKS } from "../hosts/host";
 import { toLabelList } from "../plan/labels";
 import { appUrl } from "../plan/proxy/traefik";
 import { planContainer, type ContainerPlan } from "../plan/container";
+import { imageBuildPlan } from "../plan/imageBuild";
 import type { ResolvedMount } from "../plan/storage";
 import { BackupHook } from "./backupHook";
 
@@ -81,10 +82,25 @@ export class App extends pulumi.ComponentResource {
     this.url = def.route && !def.perHost ? appUrl(spec, app) : undefined;
     const onHost = { parent: this, provider: host.provider };
 
+    const build = def.image.build ? imageBuildPlan(def.image.build) : undefined;
     const image = new docker.RemoteImage(
       `${name}-image`,
-      { name: plan.image, keepLocally: true },
-      onHost,
+      build
+        ? {
+            name: plan.image,
+            keepLocally: true,
+            // The legacy builder sends the context over this provider's connection, so the
+            // image lands on this host; buildx's default builder would use the local Docker
+            // context instead (docker/buildx util/dockerutil/api.go@v0.23.0).
+            build: { context: build.context, useLegacyBuilder: true },
+            triggers: { context: build.contentDigest },
+          }
+        : { name: plan.image, keepLocally: true },
+      {
+        ...onHost,
+        // The context's place differs between checkouts; its content is in `triggers`.
+        ...(build ? { ignoreChanges: ["build.context"] } : {}),
+      },
     );
 
     const secrets: Record<string, pulumi.Output<string>> = {};

@@ -108,6 +108,21 @@ function followedHost(
 }
 
 /**
+ * An image built on its host needs Docker's classic image store: the provider documents its
+ * builds as requiring the containerd store to be off (kreuzwerker/terraform-provider-docker
+ * docs/resources/image.md@v4.5.0, issue #534).
+ */
+function imageBuildProblem(def: AppDefinition, host: HostSpec): ConfigIssue | undefined {
+  if (!def.image.build || !host.containerdImageStore) return undefined;
+  return {
+    key: k("hosts", [host.name, "containerdImageStore"]),
+    message:
+      `${def.name}'s image is built on its host, and the Docker provider cannot build under ` +
+      `the containerd image store: place ${def.name} on another host (homelab:apps.${def.name}.host)`,
+  };
+}
+
+/**
  * Every enabled app on its host(s): the owner's pin, else the partner it follows, else its
  * default host. Problems with the owner's per-app keys join `issues`.
  */
@@ -163,6 +178,8 @@ export function placeApps(
     } else
       placed = [followedHost(def, raw, hosts, profiles, conditions) ?? defaultHost(def, hosts)];
     for (const host of placed) {
+      const buildProblem = imageBuildProblem(def, host);
+      if (buildProblem) issues.push(buildProblem);
       apps.push({
         name: def.name,
         host: host.name,

@@ -26,7 +26,7 @@ export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
   home: "Home automation: Home Assistant, Node-RED and an authenticated MQTT broker.",
   productivity: "n8n, Outline, KaraKeep, Gitea, BookStack, WordPress and Vaultwarden.",
   data: "Shared data services on the internal network: PostgreSQL and MariaDB on each host that runs an app using them (one database and role per app), Redis, InfluxDB, Meilisearch.",
-  dev: "JupyterLab on the GPU host and MLflow experiment tracking.",
+  dev: "JupyterLab on the GPU host, MLflow experiment tracking, and (opt-in) a ROS 2 rosbridge built on its host.",
   games: "TeamSpeak 3 and a Counter-Strike 2 server on the games storage class (NVMe).",
   security: "WireGuard remote access (wg-easy), CrowdSec, and Fail2ban as the opt-in alternative.",
   infra:
@@ -53,7 +53,9 @@ function address(def: AppDefinition): string {
     );
   }
   for (const p of def.ports ?? []) parts.push(`port ${p.host}/${p.protocol}`);
-  if (parts.length === 0) parts.push(def.internalOnly ? "internal network only" : "not routed");
+  const internal =
+    def.internalOnly || (def.networks?.length === 1 && def.networks[0] === "internal");
+  if (parts.length === 0) parts.push(internal ? "internal network only" : "not routed");
   return parts.join(", ");
 }
 

@@ -11,7 +11,9 @@ import { GPU_KINDS } from "../config/spec";
  */
 export function deployableImages(): string[] {
   const refs = new Set<string>();
-  for (const def of CATALOG.values()) refs.add(`${def.image.repository}:${def.image.tag}`);
+  // An image built on its host (`image.build`) is in no registry: its Dockerfile pins its inputs.
+  for (const def of CATALOG.values())
+    if (!def.image.build) refs.add(`${def.image.repository}:${def.image.tag}`);
   const ml = CATALOG.get("immich-machine-learning");
   if (ml) for (const gpu of GPU_KINDS) refs.add(`${ml.image.repository}:${immichMlTag(gpu)}`);
   return [...refs].sort();

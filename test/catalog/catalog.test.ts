@@ -43,7 +43,7 @@ const ADMIN_APPS = [
   "wg-easy",
 ];
 /** Alternatives and helpers the owner switches on explicitly. */
-const OPT_IN = ["duckdns", "fail2ban", "heimdall", "organizr", "sablier"];
+const OPT_IN = ["duckdns", "fail2ban", "heimdall", "organizr", "ros", "sablier"];
 
 describe.each(serviceApps.map((d) => [d.name, d] as const))(
   "catalog entry %s",

@@ -114,7 +114,20 @@ function extract(file: string, text: string, managers: RegexManager[]): Dep[] {
  * no match covers.
  */
 function pinSites(text: string): number[] {
-  return [...text.matchAll(/\brepository:(?!\s*string\b)/g)].map((m) => m.index);
+  const built = new Set(builtImageSites(text));
+  return [...text.matchAll(/\brepository:(?!\s*string\b)/g)]
+    .map((m) => m.index)
+    .filter((i) => !built.has(i));
+}
+
+/**
+ * Offsets of images built on their host (`{ repository, tag, build: ... }`): the name is only
+ * the local tag of the build, in no registry, so the manager must not take it for a pin.
+ */
+function builtImageSites(text: string): number[] {
+  return [...text.matchAll(/\brepository:\s*"[^"]+",\s*tag:\s*"[^"]+",\s*build:/g)].map(
+    (m) => m.index,
+  );
 }
 
 /** Pin sites of a text that no extracted dependency, or more than one, covers. */
@@ -136,8 +149,12 @@ function reference(d: Pick<Dep, "depName" | "currentValue" | "currentDigest">): 
 }
 
 const CATALOG_REFS = new Set(
-  [...CATALOG.values()].map((d) => `${d.image.repository}:${d.image.tag}`),
+  [...CATALOG.values()]
+    .filter((d) => !d.image.build)
+    .map((d) => `${d.image.repository}:${d.image.tag}`),
 );
+
+const BUILT = [...CATALOG.values()].filter((d) => d.image.build);
 
 /** The versioning Renovate applies to an image: the last matching rule's, else docker's. */
 function ruleFor(depName: string): { versioning: string; enabled: boolean } {
@@ -232,6 +249,14 @@ describe("renovate.json5", () => {
     expect(new Set(DEPS.map(reference))).toEqual(CATALOG_REFS);
   });
 
+  it("takes no image built on its host for a registry pin", () => {
+    expect(BUILT.map((d) => d.name)).toEqual(["ros"]);
+    const sites = MANAGED.flatMap((f) => builtImageSites(readFileSync(join(ROOT, f), "utf8")));
+    expect(sites).toHaveLength(BUILT.length);
+    const names = new Set(DEPS.map((d) => d.depName));
+    for (const d of BUILT) expect([d.name, names.has(d.image.repository)]).toEqual([d.name, false]);
+  });
+
   it("has one pin per image, so two places never disagree on an image's version", () => {
     const names = DEPS.map((d) => d.depName);
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
@@ -323,9 +348,9 @@ describe("scripts/images.ts", () => {
 
   it.each(goodStacks())("lists every image %s deploys", async (stack) => {
     const ev = await runCached(stack);
-    const pulled = ofType(ev, "docker:index/remoteImage:RemoteImage").map((r) =>
-      String(r.inputs.name),
-    );
+    const pulled = ofType(ev, "docker:index/remoteImage:RemoteImage")
+      .filter((r) => r.inputs.build === undefined)
+      .map((r) => String(r.inputs.name));
     expect(pulled.length).toBeGreaterThan(0);
     expect(pulled.filter((ref) => !listed.has(ref))).toEqual([]);
   });
