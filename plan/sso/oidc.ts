@@ -102,7 +102,7 @@ export interface OidcClient {
   response_types: ["code"];
   grant_types: ["authorization_code"];
   token_endpoint_auth_method: OidcAppShape["tokenAuth"];
-  claims_policy?: string;
+  claims_policy: string;
 }
 
 /** The scope that releases an app's own claims. */
@@ -160,32 +160,36 @@ export function oidcClients(
       response_types: ["code"],
       grant_types: ["authorization_code"],
       token_endpoint_auth_method: shape.tokenAuth,
-      ...(shape.claims ? { claims_policy: shape.clientId } : {}),
+      claims_policy: shape.clientId,
     };
   });
 }
 
 /** User attributes, claims policies and scopes for the apps that read claims of their own. */
-function customClaims(spec: HomelabSpec, apps: readonly AppSpec[]) {
-  const shapes = oidcApps(spec, apps)
-    .map((a) => OIDC_APPS[a.name])
-    .filter((s) => s.claims);
+/**
+ * Claims policies (one per client), user attributes and scopes. Authelia's ID token carries
+ * only the identity by default and the rest comes from userinfo; every client's policy also
+ * puts the profile, e-mail and groups into the ID token, because some apps decide roles from
+ * the ID token alone (Grafana tries it first, user_oidc reads only it). Claims only one app
+ * reads (`claims`) are user attributes released through that app's own scope.
+ */
+function claimsPolicies(spec: HomelabSpec, apps: readonly AppSpec[]) {
   const attributes: Record<string, { expression: string }> = {};
-  const policies: Record<string, { id_token: string[]; custom_claims: Record<string, object> }> =
+  const policies: Record<string, { id_token: string[]; custom_claims?: Record<string, object> }> =
     {};
   const scopes: Record<string, { claims: string[] }> = {};
-  for (const shape of shapes) {
+  for (const shape of oidcApps(spec, apps).map((a) => OIDC_APPS[a.name])) {
     const names = Object.keys(shape.claims ?? {});
     for (const [name, expression] of Object.entries(shape.claims ?? {}))
       attributes[name] = { expression };
-    // In the ID token as well: some apps read only the ID token at sign-in.
     policies[shape.clientId] = {
       id_token: ["email", "name", "preferred_username", "groups", ...names],
-      custom_claims: Object.fromEntries(names.map((n) => [n, {}])),
+      ...(names.length > 0 ? { custom_claims: Object.fromEntries(names.map((n) => [n, {}])) } : {}),
     };
-    scopes[claimsScope(shape) ?? shape.clientId] = { claims: names };
+    const scope = claimsScope(shape);
+    if (scope) scopes[scope] = { claims: names };
   }
-  return shapes.length === 0 ? undefined : { attributes, policies, scopes };
+  return { attributes, policies, scopes };
 }
 
 /**
@@ -200,13 +204,16 @@ export function oidcProviderYaml(
 ): string {
   const clients = oidcClients(spec, apps, digestOf);
   if (clients.length === 0) return "";
-  const custom = customClaims(spec, apps);
-  const oidc = custom
-    ? { claims_policies: custom.policies, scopes: custom.scopes, clients }
-    : { clients };
-  const doc = custom
-    ? { definitions: { user_attributes: custom.attributes }, identity_providers: { oidc } }
-    : { identity_providers: { oidc } };
+  const { attributes, policies, scopes } = claimsPolicies(spec, apps);
+  const oidc = {
+    claims_policies: policies,
+    ...(Object.keys(scopes).length > 0 ? { scopes } : {}),
+    clients,
+  };
+  const doc =
+    Object.keys(attributes).length > 0
+      ? { definitions: { user_attributes: attributes }, identity_providers: { oidc } }
+      : { identity_providers: { oidc } };
   const body = stringify(doc, { lineWidth: 0 });
   const jwks = `    jwks:\n      - key: {{ secret "${OIDC_JWKS_KEY}" | mindent 10 "|" | msquote }}\n`;
   return body.replace("  oidc:\n", `  oidc:\n${jwks}`);

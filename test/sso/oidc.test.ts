@@ -104,6 +104,19 @@ describe("oidcProvider", () => {
     );
   });
 
+  it("puts groups into every client's ID token, and app-only claims only into their app's", () => {
+    const doc = parse(oidcProviderYaml(spec, spec.apps, digestOf).replace(/\{\{.*\}\}/, "KEY")) as {
+      identity_providers: {
+        oidc: { claims_policies: Record<string, { id_token: string[] }>; clients: OidcClient[] };
+      };
+    };
+    const { claims_policies: policies, clients: all } = doc.identity_providers.oidc;
+    for (const c of all) expect(policies[c.claims_policy].id_token).toContain("groups");
+    expect(policies.immich.id_token).toContain("immich_role");
+    expect(policies.grafana.id_token).not.toContain("immich_role");
+    expect(policies.nextcloud.id_token).toContain("nextcloud_groups");
+  });
+
   it("lets the phone app of Immich back in through its own scheme", () => {
     expect(byId("immich")?.redirect_uris).toContain("app.immich:///oauth-callback");
   });
