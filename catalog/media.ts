@@ -125,16 +125,19 @@ function servarr(
       source: [
         `linuxserver/docker-${name} Dockerfile and root/etc/s6-overlay/s6-rc.d@${image.tag}`,
       ],
-      // The first visit asks for an authentication method and a login (the Servarr apps
-      // share this modal); no env sets the login, so the two-factor route keeps it for you.
+      // The first visit would ask for an authentication method and a login (the Servarr apps
+      // share this modal). On the edge behind Authelia the app trusts Authelia (External);
+      // elsewhere a wiring step sets Forms with `admin` and the generated password
+      // (plan/wiring/servarr.ts loginStep), through the host config API.
       firstRun: {
-        admin: "sso-until-configured",
-        // Root folders, download clients and Prowlarr's applications are wiring steps
-        // (plan/wiring/servarr.ts); on the edge behind Authelia the login is Authelia's.
-        remaining:
-          "on a host that is not the edge, the first visit asks for a login: choose Forms and set one",
+        admin: "wired",
+        secret: "loginPassword",
+        user: "admin",
+        how: `on a host that is not the edge, user \`admin\` with \`${name}.loginPassword\` in \`generatedSecrets\` (step \`${name}-wire-login\`); on the edge, Authelia's login`,
+        remaining: "",
         source: [
           "Sonarr/Sonarr frontend/src/FirstRun/AuthenticationRequiredModalContent.tsx@v4.0.19.2979 (nearest stored tag, shared by the Servarr apps)",
+          "Sonarr/Sonarr src/Sonarr.Api.V3/Config/HostConfigController.cs@49df353 (config/host saves the login)",
         ],
       },
     },
@@ -143,7 +146,11 @@ function servarr(
     health: curlHealth(`http://localhost:${port}/ping`),
     volumes: [{ class: "config", target: "/config" }],
     env: { ...DATA_UMASK, [`${prefix}__LOG__ANALYTICSENABLED`]: "False" },
-    secrets: [apiKey(`${prefix}__AUTH__APIKEY`)],
+    // The login password is used only off the edge, where the app needs a login of its own.
+    secrets: [
+      apiKey(`${prefix}__AUTH__APIKEY`),
+      { name: "loginPassword", length: 24, alphanumeric: true, exported: true },
+    ],
     placement: "data",
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 1024,

@@ -46,6 +46,10 @@ import {
   rootFolderStep,
   targetKeyVar,
   type ServarrApp,
+  PROWLARR_LOGIN,
+  loginPasswordVar,
+  loginStep,
+  type ServarrLogin,
 } from "../plan/wiring/servarr";
 
 /** `K=V` env entries in a stable order. */
@@ -88,9 +92,20 @@ const SERVARRS = (["sonarr", "radarr"] as const).map((kind) => ({
  * An *arr app behind Authelia trusts it (`External`: no second login) on the edge only: on
  * another host its port is also published on the LAN, where nothing would ask for a login.
  */
+function behindAuthelia(ctx: WireContext): boolean {
+  return ctx.spec.sso.provider === "authelia" && ctx.host.spec.edge === true;
+}
+
 function trustsProxy(ctx: WireContext): WireResult {
-  if (ctx.spec.sso.provider !== "authelia" || !ctx.host.spec.edge) return {};
+  if (!behindAuthelia(ctx)) return {};
   return { env: [`${ctx.app.name.toUpperCase()}__AUTH__METHOD=External`] };
+}
+
+/** Elsewhere the app gets its own login, `admin` with its generated `loginPassword`. */
+function ownLogin(ctx: WireContext, app: ServarrLogin): WiringUse[] {
+  const password = ctx.apps[app.name]?.secrets.loginPassword;
+  if (behindAuthelia(ctx) || !password) return [];
+  return [{ step: loginStep(app), secrets: { [loginPasswordVar(app)]: password } }];
 }
 
 /** Sonarr, Radarr or Lidarr: download clients that run, and its root folder. */
@@ -119,6 +134,7 @@ function servarrWiring(app: ServarrApp): Wiring {
             ]
           : []),
         { step: rootFolderStep(app) },
+        ...ownLogin(ctx, app),
       ];
     },
   };
@@ -132,15 +148,17 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
     needs: ["sonarr", "radarr", "lidarr"],
     before: trustsProxy,
     // Prowlarr pushes its indexers to every *arr app that runs.
-    steps: (ctx): WiringUse[] =>
+    steps: (ctx): WiringUse[] => [
       // By container name: only the apps on Prowlarr's own host (the tree's host, by default).
-      Object.values(SERVARR)
+      ...Object.values(SERVARR)
         .filter((app) => ctx.apps[app.name] !== undefined)
         .filter((app) => ctx.spec.apps.find((a) => a.name === app.name)?.host === ctx.app.host)
         .map((app) => ({
           step: prowlarrApplicationStep(app),
           secrets: { [targetKeyVar(app)]: ctx.apps[app.name].secrets.apiKey },
         })),
+      ...ownLogin(ctx, PROWLARR_LOGIN),
+    ],
   },
   gluetun: {
     before: (ctx): WireResult => {

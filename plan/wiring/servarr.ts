@@ -227,3 +227,46 @@ export function prowlarrApplicationStep(app: ServarrApp): WiringStep {
     calls: [app.name],
   };
 }
+
+/** The app whose login a step sets: a Servarr app or Prowlarr (same host config API). */
+export interface ServarrLogin {
+  name: ServarrApp["name"] | "prowlarr";
+  port: number;
+  api: "v3" | "v1";
+}
+
+export const PROWLARR_LOGIN: ServarrLogin = { name: "prowlarr", port: PROWLARR_PORT, api: "v1" };
+
+/** The variable a login step reads the generated password from. */
+export function loginPasswordVar(app: ServarrLogin): string {
+  return `${app.name.toUpperCase()}_LOGIN_PASSWORD`;
+}
+
+/**
+ * The app's own login where nothing in front of it asks for one (a host that is not the edge,
+ * whose port is published on the LAN): Forms, required for every address, user `admin` with
+ * the generated password, through `config/host` (HostConfigController.cs: the whole
+ * HostConfigResource is saved, and a username and password upsert the one user; the
+ * confirmation must match). Only while no login exists (method `none`, or no user): a login
+ * the owner has set, or changed, is kept.
+ */
+export function loginStep(app: ServarrLogin): WiringStep {
+  const pass = loginPasswordVar(app);
+  return {
+    app: app.name,
+    step: "login",
+    runsIn: app.name,
+    script: [
+      ...apiPrelude(app.name, app.port, app.api),
+      `host=$(api GET "$base/config/host")`,
+      `if printf '%s' "$host" | jq -e '.authenticationMethod == "forms" and (.username // "") != ""' >/dev/null; then`,
+      `  echo "login of $(printf '%s' "$host" | jq -r .username) kept"`,
+      `else`,
+      `  _=$(printf '%s' "$host" | jq -c '.authenticationMethod = "forms" | .authenticationRequired = "enabled" | .username = "admin" | .password = env.${pass} | .passwordConfirmation = env.${pass}' | api PUT "$base/config/host/1")`,
+      `  echo "login admin set"`,
+      `fi`,
+    ].join("\n"),
+    secrets: [pass],
+    calls: [],
+  };
+}

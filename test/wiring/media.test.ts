@@ -53,19 +53,26 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
       "jellyfin-wire-libraries",
       "lidarr-wire-download-client-qbittorrent",
       "lidarr-wire-download-client-sabnzbd",
+      // Off the edge: the app's own login (on the edge it trusts Authelia).
+      "lidarr-wire-login",
       "lidarr-wire-root-folder",
       "prowlarr-wire-application-lidarr",
       "prowlarr-wire-application-radarr",
       "prowlarr-wire-application-sonarr",
+      "prowlarr-wire-login",
       "qbittorrent-wire-webui-login",
       "radarr-wire-download-client-qbittorrent",
       "radarr-wire-download-client-sabnzbd",
+      // Off the edge: the app's own login (on the edge it trusts Authelia).
+      "radarr-wire-login",
       "radarr-wire-root-folder",
       "seerr-wire-jellyfin",
       "seerr-wire-radarr",
       "seerr-wire-sonarr",
       "sonarr-wire-download-client-qbittorrent",
       "sonarr-wire-download-client-sabnzbd",
+      // Off the edge: the app's own login (on the edge it trusts Authelia).
+      "sonarr-wire-login",
       "sonarr-wire-root-folder",
     ]);
   });
@@ -181,6 +188,24 @@ describe("the *arr apps on the edge behind Authelia", () => {
       const c = container(ev, app);
       expect(envOf(c)[`${app.toUpperCase()}__AUTH__METHOD`]).toBe("External");
       expect(c.inputs.ports ?? []).toEqual([]);
+      // No login of their own there: nothing sets one.
+      expect(ev.resources.some((r) => r.name === `${app}-wire-login`)).toBe(false);
+    }
+  });
+});
+
+describe("the *arr apps off the edge", () => {
+  it("get their own login, admin with the exported password, read on the step's stdin", async () => {
+    const ev = await runCached(EVERYTHING);
+    const generated = secrets(ev);
+    for (const app of ["sonarr", "radarr", "lidarr", "prowlarr"]) {
+      const c = container(ev, app);
+      expect(envOf(c)[`${app.toUpperCase()}__AUTH__METHOD`]).toBeUndefined();
+      const step = ev.resources.find((r) => r.name === `${app}-wire-login`);
+      const password = generated[`${app}.loginPassword`];
+      expect(password.length).toBeGreaterThanOrEqual(24);
+      expect(step && exported(step, `${app.toUpperCase()}_LOGIN_PASSWORD`)).toBe(password);
+      expect(String(step?.inputs.create)).not.toContain(password);
     }
   });
 });

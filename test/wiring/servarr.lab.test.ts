@@ -6,9 +6,12 @@
  */
 import {
   downloadClientStep,
+  loginPasswordVar,
+  loginStep,
   prowlarrApplicationStep,
   rootFolderStep,
   SERVARR,
+  PROWLARR_LOGIN,
   PROWLARR_PORT,
 } from "../../plan/wiring/servarr";
 import { SHELLS, runStep } from "./run";
@@ -23,6 +26,40 @@ const field = (p: Provider | undefined, name: string) =>
 
 describe.each(Object.keys(SHELLS))("Servarr wiring under %s", (shell) => {
   const sh = SHELLS[shell];
+
+  describe.each([...Object.values(SERVARR), PROWLARR_LOGIN])("$name's own login", (app) => {
+    let api: ServarrStandin;
+    const env = { [`${app.name.toUpperCase()}__AUTH__APIKEY`]: KEY };
+    const secrets = { [loginPasswordVar(app)]: "l0ginPassw0rd&x=1" };
+    beforeEach(async () => {
+      api = new ServarrStandin(app.name, app.port, KEY);
+      await api.start();
+    });
+    afterEach(() => api.stop());
+
+    it("sets Forms for every address with admin and the generated password, once", async () => {
+      const first = await runStep(loginStep(app), secrets, sh, env);
+      expect([first.status, first.stderr]).toEqual([0, ""]);
+      expect(api.user).toEqual({ username: "admin", password: "l0ginPassw0rd&x=1" });
+      expect(api.host.authenticationMethod).toBe("forms");
+      expect(api.host.authenticationRequired).toBe("enabled");
+      // The settings the step does not own are sent back as they were.
+      expect(api.host.instanceName).toBe("App");
+      const second = await runStep(loginStep(app), secrets, sh, env);
+      expect([second.status, second.stderr]).toEqual([0, ""]);
+      expect(api.writes).toEqual(["PUT config/host"]);
+    });
+
+    it("keeps a login the owner has set", async () => {
+      api.host.authenticationMethod = "forms";
+      api.user = { username: "me", password: "hash-of-mine" };
+      const r = await runStep(loginStep(app), secrets, sh, env);
+      expect([r.status, r.stderr]).toEqual([0, ""]);
+      expect(r.stdout).toContain("login of me kept");
+      expect(api.writes).toEqual([]);
+      expect(api.user).toEqual({ username: "me", password: "hash-of-mine" });
+    });
+  });
 
   describe.each(Object.values(SERVARR))("$name", (app) => {
     let api: ServarrStandin;

@@ -20,6 +20,9 @@ interface ApiDescription {
   DownloadClientResource?: Record<string, string>;
   ApplicationResource?: Record<string, string>;
   RootFolderResource?: Record<string, string>;
+  HostConfigResource: Record<string, string>;
+  AuthenticationType: string[];
+  AuthenticationRequiredType: string[];
   Field: Record<string, string>;
   settings: Record<string, string[]>;
 }
@@ -46,6 +49,19 @@ export class ServarrStandin {
   readonly providers: Provider[] = [];
   readonly rootFolders: Record<string, unknown>[] = [];
   readonly writes: string[] = [];
+  /** The host settings and the one user (HostConfigController.cs); no user until one is saved. */
+  host: Record<string, unknown> = {
+    authenticationMethod: "none",
+    authenticationRequired: "enabled",
+    bindAddress: "*",
+    port: 0,
+    instanceName: "App",
+    branch: "main",
+    logSizeLimit: 1,
+    backupInterval: 7,
+    backupRetention: 28,
+  };
+  user?: { username: string; password: string };
   private server?: StandIn;
   private nextId = 1;
 
@@ -120,6 +136,33 @@ export class ServarrStandin {
     return undefined;
   }
 
+  /** GET config/host: the settings, the user's name and stored password, no confirmation. */
+  private hostConfig(): Record<string, unknown> {
+    return {
+      ...this.host,
+      id: 1,
+      username: this.user?.username ?? "",
+      password: this.user?.password ?? "",
+      passwordConfirmation: "",
+    };
+  }
+
+  /** The validators of HostConfigController.cs that a login touches. */
+  private hostRefusal(h: Record<string, unknown>): string | undefined {
+    const extra = Object.keys(h).filter((k) => !(k in this.api.HostConfigResource));
+    if (extra.length) return `unknown properties ${extra.join(", ")}`;
+    if (!this.api.AuthenticationType.includes(String(h.authenticationMethod)))
+      return `unknown authenticationMethod ${String(h.authenticationMethod)}`;
+    if (!this.api.AuthenticationRequiredType.includes(String(h.authenticationRequired)))
+      return `unknown authenticationRequired ${String(h.authenticationRequired)}`;
+    if (h.authenticationMethod === "basic") return "'Basic' is no longer supported";
+    if (h.authenticationMethod === "forms" && (!h.username || !h.password))
+      return "Username and Password must not be empty";
+    const same = this.user !== undefined && this.user.password === h.password;
+    if (!same && h.password !== h.passwordConfirmation) return "Must match Password";
+    return undefined;
+  }
+
   private handle(
     method: string,
     path: string,
@@ -158,6 +201,18 @@ export class ServarrStandin {
       this.providers[at] = { ...p, fields, id: old.id };
       this.writes.push(`PUT ${kind} ${p.name}`);
       return [202, this.masked(this.providers[at])];
+    }
+    if (path === `${base}/config/host` && method === "GET") return [200, this.hostConfig()];
+    if (path === `${base}/config/host/1` && method === "PUT") {
+      const h = JSON.parse(body) as Record<string, unknown>;
+      const why = this.hostRefusal(h);
+      if (why) return [400, [{ errorMessage: why }]];
+      const { username, password, passwordConfirmation: _, ...settings } = h;
+      this.host = settings;
+      if (typeof username === "string" && username && typeof password === "string" && password)
+        this.user = { username, password };
+      this.writes.push("PUT config/host");
+      return [202, { id: 1 }];
     }
     if (path === `${base}/rootfolder` && method === "GET") return [200, this.rootFolders];
     if (path === `${base}/rootfolder` && method === "POST") {
