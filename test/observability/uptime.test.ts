@@ -106,9 +106,7 @@ function monitorFiles(ev: Evaluation): Record<string, string> {
 
 /** The routers of the apps, without the status page's own. */
 function appRouters(ev: Evaluation): Record<string, Router> {
-  const all = routers(ev);
-  delete all[STATUS_ROUTER];
-  return all;
+  return Object.fromEntries(Object.entries(routers(ev)).filter(([name]) => name !== STATUS_ROUTER));
 }
 
 function containerOf(ev: Evaluation, app: string): RegisteredResource {
