@@ -87,7 +87,8 @@ export const uptimeKuma: AppDefinition = {
   volumes: [{ class: "config", target: "/app/data" }],
   secrets: [adminPassword()],
   tmpfs: { "/tmp": 64 },
-  memoryMb: 256,
+  // Kuma's node process plus the health check's short-lived node client (same cgroup).
+  memoryMb: 384,
 };
 
 export const autokuma: AppDefinition = {
