@@ -137,7 +137,8 @@ function monitorFiles(spec: HomelabSpec, host: Host, autokuma: App, parent: pulu
  * apps of its own host through the local socket proxy by container labels; on every other
  * host Alloy discovers them the same way, scrapes them locally and remote-writes to
  * Prometheus, and ships logs to Loki. No socket proxy is reachable from the LAN, and adding
- * an app changes no input of any resource here.
+ * an app changes no input of any resource here; the one thing it may add is its own uptime
+ * check's monitor file, when it runs away from AutoKuma's host.
  */
 export class ObservabilityStack extends ProfileStack {
   /** Grafana's generated admin password (user `admin`), secret; undefined without Grafana. */

@@ -6,6 +6,7 @@
  * from the module that writes the checks.
  */
 import { parse } from "yaml";
+import { CADDYFILE_PATH } from "../../plan/proxy/caddy";
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import type { StackConfig } from "../../scripts/stackFile";
 import {
@@ -18,6 +19,7 @@ import {
   withConfig,
   writtenContent,
 } from "../helpers/harness";
+import { appRoute, caddyTree } from "../proxy/caddyTree";
 
 const EVERYTHING = "good/everything.yaml";
 const THREE_HOSTS = "good/observability-three-hosts.yaml";
@@ -364,5 +366,33 @@ describe("localhost mode", () => {
       expect(checks[name].url).toBe("http://traefik/");
       expect(JSON.parse(checks[name].headers ?? "{}")).toEqual({ Host: hostOf(router.rule) });
     }
+  });
+});
+
+describe("with Caddy as the edge proxy", () => {
+  it("checks every host the Caddyfile routes, accepting Authelia's redirect where it asks Authelia", async () => {
+    const ev = await runCached("good/caddy-two-hosts.yaml");
+    expect(ev.error).toBeUndefined();
+    const caddy = containerOf(ev, "caddy");
+    const uploads = (caddy.inputs.uploads ?? []) as { file: string; content: string }[];
+    const text = uploads.find((u) => u.file === CADDYFILE_PATH)?.content ?? "";
+    const tree = caddyTree(text);
+    const hosts = [...text.matchAll(/^\s*@([a-z0-9-]+) host (\S+)$/gm)].map((m) => ({
+      app: m[1],
+      host: m[2],
+    }));
+    expect(hosts.length).toBeGreaterThan(3);
+    const checks = monitors(ev);
+    expect(Object.keys(checks).sort()).toEqual(hosts.map((h) => h.app).sort());
+    for (const { app, host } of hosts) {
+      const sso = appRoute(tree, app, "")?.lines.includes("import authelia") ?? false;
+      expect([app, checks[app].url, checks[app].accepted_statuscodes]).toEqual([
+        app,
+        `https://${host}`,
+        sso ? ["302"] : ["200-299"],
+      ]);
+    }
+    const kinds = new Set(Object.values(checks).map((c) => c.accepted_statuscodes.join()));
+    expect([...kinds].sort()).toEqual(["200-299", "302"]);
   });
 });
