@@ -117,6 +117,7 @@ export const autokuma: AppDefinition = {
       "BigBoot/AutoKuma autokuma/src/config.rs and main.rs@v2.0.0 (AUTOKUMA__ env, label prefix, static monitors)",
       "BigBoot/AutoKuma autokuma/src/app_state.rs@v2.0.0 (data in /data under AUTOKUMA_DOCKER)",
       "BigBoot/AutoKuma autokuma/src/sources/docker_source.rs@v2.0.0 (GET /containers/json and /info)",
+      "BigBoot/AutoKuma kuma-client/src/config.rs@v2.0.0 (kuma.url, kuma.username, kuma.password)",
     ],
   },
   placement: "edge",

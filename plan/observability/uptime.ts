@@ -25,7 +25,11 @@ import { proxyOf, type AppSpec, type HomelabSpec } from "../../config/spec";
 import { displayName } from "../homepage";
 import { appHost, appUrl, SSO_PORTAL_APP, ssoEnabled } from "../proxy/traefik";
 
-/** An HTTP check in AutoKuma's settings (BigBoot/AutoKuma ENTITY_TYPES.md@v2.0.0, `http`). */
+/**
+ * An HTTP check in AutoKuma's settings (BigBoot/AutoKuma ENTITY_TYPES.md and
+ * kuma-client/src/models/monitor.rs@v2.0.0, `http`: lists and numbers may be given as text,
+ * kuma-client/src/deserialize.rs).
+ */
 export interface HttpMonitor {
   name: string;
   url: string;
