@@ -1,10 +1,12 @@
 /**
  * The observability profile (DESIGN §7): Prometheus, Alertmanager, Loki and Grafana on the
  * observability host (the edge by default; pin `prometheus` to move them all), node-exporter,
- * cAdvisor and Alloy on every host, Uptime Kuma for the checks the owner adds in its UI. Generated configuration
- * is uploaded by components/observabilityStack.ts; nothing here depends on the other apps.
+ * cAdvisor and Alloy on every host, Uptime Kuma with AutoKuma for a check of every routed URL
+ * (catalog/uptime.ts). Generated configuration is uploaded by components/observabilityStack.ts;
+ * nothing here depends on the other apps.
  */
 import type { AppDefinition } from "./types";
+import { autokuma, uptimeKuma } from "./uptime";
 
 /** Prometheus' HTTP port; published on its host's LAN address for the other hosts' Alloy. */
 export const PROMETHEUS_PORT = 9090;
@@ -324,45 +326,8 @@ export const observabilityApps: readonly AppDefinition[] = [
     tmpfs: { "/tmp": 64 },
     memoryMb: 512,
   },
-  {
-    name: "uptime-kuma",
-    profile: "observability",
-    description:
-      "Uptime Kuma: uptime checks and status pages; no monitor is created, add them in its UI",
-    image: { repository: "louislam/uptime-kuma", tag: "1.23.17" },
-    contract: {
-      user: "0:0",
-      dropsTo: "owner",
-      source: [
-        "louislam/uptime-kuma docker/dockerfile@1.23.17",
-        "louislam/uptime-kuma extra/entrypoint.sh@1.23.17",
-      ],
-      // The first socket.io `setup` event while no user exists creates the only user.
-      firstRun: {
-        admin: "sso-until-configured",
-        remaining: "create the login on the first visit; then add the monitors",
-        source: ["louislam/uptime-kuma server/server.js@1.23.16 (needSetup and the setup event)"],
-      },
-    },
-    placement: "edge",
-    // The entrypoint chowns /app/data to PUID/PGID and drops to them with setpriv.
-    puid: true,
-    route: {
-      port: 3001,
-      subdomain: "status",
-      auth: "two_factor",
-      dashboard: { group: "Infrastructure", icon: "uptime-kuma.png", description: "Uptime" },
-    },
-    health: {
-      test: ["CMD", "/app/extra/healthcheck"],
-      intervalSeconds: 60,
-      timeoutSeconds: 30,
-      startPeriodSeconds: 180,
-    },
-    volumes: [{ class: "config", target: "/app/data" }],
-    tmpfs: { "/tmp": 64 },
-    memoryMb: 256,
-  },
+  uptimeKuma,
+  autokuma,
   nodeExporter,
   cadvisor,
   alloy,

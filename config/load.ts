@@ -481,6 +481,7 @@ export function readStack(input: StackInput): StackReading {
     observability: {
       retentionDays: raw.observability?.retentionDays ?? 30,
       logRetentionDays: raw.observability?.logRetentionDays ?? 14,
+      publicStatusPage: raw.observability?.publicStatusPage ?? false,
     },
     secretsPresent: [...present].sort(),
   };

@@ -211,6 +211,7 @@ export const keySchemas = {
   observability: z.strictObject({
     retentionDays: positiveInt.optional(),
     logRetentionDays: positiveInt.optional(),
+    publicStatusPage: z.boolean().optional(),
   }),
 } as const;
 

@@ -161,6 +161,8 @@ export interface MediaSpec {
 export interface ObservabilitySpec {
   retentionDays: number;
   logRetentionDays: number;
+  /** Uptime Kuma's status page without SSO (`homelab:observability.publicStatusPage`); off when absent. */
+  publicStatusPage?: boolean;
 }
 
 export interface HomelabSpec {

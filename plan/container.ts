@@ -3,6 +3,7 @@ import type { AppDefinition, HealthDefinition } from "../catalog/types";
 import { proxyOf, type AppSpec, type HomelabSpec, type HostSpec } from "../config/spec";
 import { LABELS } from "./labels";
 import { homepageLabels } from "./homepage";
+import { uptimeLabels } from "./observability/uptime";
 import { remoteRoutePort, routerLabels } from "./proxy/traefik";
 import { appMounts, type ResolvedMount } from "./storage";
 
@@ -296,6 +297,8 @@ export function planContainer(
       ? routerLabels(spec, app, def)
       : {}),
     ...homepageLabels(spec, app, def),
+    // Its uptime check, when AutoKuma reads this host's labels (plan/observability/uptime.ts).
+    ...uptimeLabels(spec, app, def),
     ...extraLabels,
   };
   const capAdd = sortedUnique(

@@ -11,6 +11,7 @@ import { keySchemas, type KeyName, type RawConfig } from "../config/schema";
 import { proxyOf, type AppSpec, type HomelabSpec, type HostSpec } from "../config/spec";
 import { prometheusHost, publishedPorts } from "./container";
 import { dataServiceIssues, withoutIdleDatabases } from "./dataServices";
+import { uptimeIssues } from "./observability/uptime";
 import { appsNeedingSso } from "./overrides";
 import { placeApps, type Conditions } from "./placement";
 import { DIRECT_SUBDOMAIN, needsDirectTarget } from "./proxy/dns";
@@ -252,6 +253,7 @@ export function parseSpec(input: StackInput): HomelabSpec {
   // same report. Then, on an otherwise valid spec, a rehearsal of every generator that could
   // still refuse a value (it would only echo problems already listed): all before any resource.
   issues.push(...dataServiceIssues(spec), ...companionIssues(apps), ...bouncerIssues(apps));
+  issues.push(...uptimeIssues(spec));
   if (issues.length === 0) issues.push(...rehearse(spec));
   if (issues.length > 0) throw new ConfigError(issues);
   return deepFreeze(spec);

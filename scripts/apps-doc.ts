@@ -20,7 +20,7 @@ export const PROFILE_DOCS: Readonly<Record<Profile, string>> = {
   media:
     "Media servers, the *arr automation, requests, the torrent client behind the VPN, SABnzbd for Usenet and Recyclarr for TRaSH's quality profiles (both opt-in).",
   observability:
-    "Metrics, logs, dashboards and alerts for every host and app, and Uptime Kuma for the uptime checks you add.",
+    "Metrics, logs, dashboards and alerts for every host and app, and Uptime Kuma with an uptime check of every routed URL (created by AutoKuma).",
   cloud:
     "Personal cloud: Nextcloud (with cron, cache and Collabora), Immich photos with machine learning, Navidrome music.",
   home: "Home automation: Home Assistant, Node-RED and an authenticated MQTT broker.",
