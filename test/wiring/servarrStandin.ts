@@ -207,7 +207,9 @@ export class ServarrStandin {
       const h = JSON.parse(body) as Record<string, unknown>;
       const why = this.hostRefusal(h);
       if (why) return [400, [{ errorMessage: why }]];
-      const { username, password, passwordConfirmation: _, ...settings } = h;
+      // The confirmation is checked, never stored.
+      const { username, password, ...settings } = h;
+      delete settings.passwordConfirmation;
       this.host = settings;
       if (typeof username === "string" && username && typeof password === "string" && password)
         this.user = { username, password };
