@@ -110,6 +110,8 @@ describe("media catalog", () => {
           env: `${name.toUpperCase()}__AUTH__APIKEY`,
           exported: true,
         },
+        // Read by the login step off the edge, never by the container: no env, no file.
+        { name: "loginPassword", length: 24, alphanumeric: true, exported: true },
       ]);
     }
     expect(def("seerr").secrets).toEqual([
