@@ -53,6 +53,8 @@ export const SABNZBD_CATEGORIES: readonly string[] = ["tv", "movies", "music"];
 export const SABNZBD_SEED_PATH = "/custom-cont-init.d/50-homelab-sabnzbd-ini";
 /** The generated API key, uploaded as a file (`secrets[].file`) for the seed script to read. */
 const SABNZBD_API_KEY_FILE = "/run/secrets/apiKey";
+/** The generated login password's file, read into the first sabnzbd.ini off the edge. */
+const SABNZBD_LOGIN_FILE = "/run/secrets/loginPassword";
 /** TRaSH: the Usenet client sees /data/usenet only, with incomplete and complete folders. */
 export const USENET_INCOMPLETE_DIR = "/data/usenet/incomplete";
 export const USENET_COMPLETE_DIR = "/data/usenet/complete";
@@ -502,13 +504,20 @@ export const mediaApps: readonly AppDefinition[] = [
         "linuxserver/docker-baseimage-alpine root/etc/s6-overlay/s6-rc.d/init-custom-files/run@3.22 (nearest branch stored; the image is FROM 3.24)",
         "sabnzbd/sabnzbd sabnzbd/interface.py, sabnzbd/cfg.py, sabnzbd/config.py@5.0.1 (nearest tag stored; the image runs 5.0.4)",
       ],
-      // No login until one is set in its settings: the seeded sabnzbd.ini sets none, so the
-      // two-factor route is its gate (and its wizard offers no account step).
+      // No login unless [misc] username and password are set (check_login). On the edge the
+      // two-factor route is its gate; elsewhere its port is on the LAN too, so the seeded
+      // sabnzbd.ini carries `admin` and the generated password (plain values are read as is:
+      // config.py decode_password decodes only its `enc:` form).
       firstRun: {
-        admin: "none",
-        remaining:
-          "add your Usenet server; set a login in Config > General if the LAN should not reach its port without one",
-        source: ["sabnzbd/sabnzbd sabnzbd/interface.py@5.0.1 (check_login: no username, no login)"],
+        admin: "seeded",
+        secret: "loginPassword",
+        user: "admin",
+        how: "the first sabnzbd.ini's [misc] username/password, on a host that is not the edge (on the edge Authelia is its login)",
+        remaining: "add your Usenet server",
+        source: [
+          "sabnzbd/sabnzbd sabnzbd/interface.py@5.0.1 (check_login: no username, no login)",
+          "sabnzbd/sabnzbd sabnzbd/cfg.py, sabnzbd/config.py@5.0.1 (misc username, password; decode_password)",
+        ],
       },
     },
     puid: true,
@@ -533,7 +542,10 @@ export const mediaApps: readonly AppDefinition[] = [
     data: "usenet",
     env: DATA_UMASK,
     // The key goes into the first sabnzbd.ini (sabnzbdSeedScript): SABnzbd reads it nowhere else.
-    secrets: [{ name: "apiKey", length: 32, alphanumeric: true, file: true, exported: true }],
+    secrets: [
+      { name: "apiKey", length: 32, alphanumeric: true, file: true, exported: true },
+      { name: "loginPassword", length: 24, alphanumeric: true, file: true, exported: true },
+    ],
     exceptions: { writableRoot: WRITABLE_S6 },
     memoryMb: 1024,
   },
@@ -641,10 +653,12 @@ export function gluetunEnv(spec: Pick<HomelabSpec, "vpn" | "lanCidrs">): Record<
  *   external and gets nothing at 0 (check_access); the route's two-factor SSO is the gate.
  * - `cache_limit`: SABnzbd sets a quarter of /proc/meminfo (the host's RAM, not the
  *   container's limit) up to 1 GB (misc.get_cache_limit); a quarter of the limit instead.
+ * - `login`: user `admin` with the generated password, where nothing in front asks for one.
  */
 export function sabnzbdSeedScript(opts: {
   hostWhitelist: readonly string[];
   memoryMb: number;
+  login: boolean;
 }): string {
   const cacheMb = Math.floor(opts.memoryMb / 4);
   return [
@@ -656,10 +670,12 @@ export function sabnzbdSeedScript(opts: {
     // An assignment fails the script (set -e) when the key file is missing or empty.
     `key="$(cat ${SABNZBD_API_KEY_FILE})"`,
     '[ -n "$key" ]',
+    ...(opts.login ? [`login="$(cat ${SABNZBD_LOGIN_FILE})"`, '[ -n "$login" ]'] : []),
     "umask 077",
     "{",
     "  echo '[misc]'",
     '  echo "api_key = $key"',
+    ...(opts.login ? ["  echo 'username = admin'", '  echo "password = $login"'] : []),
     "  cat <<'INI'",
     `port = ${SABNZBD_PORT}`,
     `host_whitelist = ${opts.hostWhitelist.join(", ")}`,

@@ -217,6 +217,7 @@ const mediaApps: Readonly<Record<string, Wiring>> = {
           content: sabnzbdSeedScript({
             hostWhitelist: [appHost(ctx.spec, ctx.app), ctx.def.name],
             memoryMb: ctx.app.memoryMb,
+            login: !behindAuthelia(ctx),
           }),
           executable: true,
         },

@@ -66,6 +66,8 @@ const SEEDED: Readonly<Record<string, { secret: string; env?: string; file?: str
   navidrome: { secret: "adminPassword", env: "ND_DEVAUTOCREATEADMINPASSWORD" },
   nextcloud: { secret: "adminPassword", env: "NEXTCLOUD_ADMIN_PASSWORD" },
   pihole: { secret: "adminPassword", env: "FTLCONF_webserver_api_password" },
+  // Off the edge only: read into its first sabnzbd.ini by the seed script.
+  sabnzbd: { secret: "loginPassword", file: "/run/secrets/loginPassword" },
   "uptime-kuma": { secret: "adminPassword", env: "HOMELAB_ADMIN_PASSWORD" },
   vaultwarden: { secret: "adminToken", env: "ADMIN_TOKEN" },
   "wg-easy": { secret: "adminPassword", env: "INIT_PASSWORD" },

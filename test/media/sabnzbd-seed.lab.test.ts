@@ -20,6 +20,7 @@ interface Upload {
 
 let script = "";
 let apiKey = "";
+let login = "";
 
 beforeAll(async () => {
   const ev = await run("good/everything.yaml");
@@ -27,8 +28,11 @@ beforeAll(async () => {
   const ups = (container(ev, "sabnzbd").inputs.uploads ?? []) as Upload[];
   script = ups.find((u) => u.file === SEED)?.content ?? "";
   apiKey = ups.find((u) => u.file === "/run/secrets/apiKey")?.content ?? "";
+  // SABnzbd runs on `nas`, not the edge: its port is on the LAN, so it gets a login.
+  login = ups.find((u) => u.file === "/run/secrets/loginPassword")?.content ?? "";
   expect(script).not.toBe("");
   expect(apiKey).not.toBe("");
+  expect(login).not.toBe("");
 });
 
 const roots: string[] = [];
@@ -56,6 +60,7 @@ function makeRoot(withKey = true): string {
   fs.writeFileSync(path.join(root, "etc/group"), `abc:x:${OWNER}:\n`);
   fs.writeFileSync(path.join(root, SEED), script, { mode: 0o755 });
   if (withKey) fs.writeFileSync(path.join(root, "run/secrets/apiKey"), apiKey);
+  fs.writeFileSync(path.join(root, "run/secrets/loginPassword"), login);
   return root;
 }
 
@@ -66,7 +71,7 @@ function seed(root: string) {
 
 const ini = (root: string) => path.join(root, "config/sabnzbd.ini");
 
-test("writes the first sabnzbd.ini: key in [misc], owned by abc, readable by it alone", () => {
+test("writes the first sabnzbd.ini: key and login in [misc], owned by abc, readable by it alone", () => {
   const root = makeRoot();
   const r = seed(root);
   expect(r.stderr).toBe("");
@@ -75,6 +80,8 @@ test("writes the first sabnzbd.ini: key in [misc], owned by abc, readable by it 
     [
       "[misc]",
       `api_key = ${apiKey}`,
+      "username = admin",
+      `password = ${login}`,
       "port = 8085",
       "host_whitelist = sabnzbd.home.example.com, sabnzbd",
       "inet_exposure = 4",

@@ -280,3 +280,34 @@ describe("SABnzbd's API key and first configuration", () => {
     expect(settings.cache_limit).toBe("512M");
   });
 });
+
+describe("SABnzbd's own login", () => {
+  it("is admin with the exported loginPassword off the edge, where its port is on the LAN", async () => {
+    const ev = await runCached(EVERYTHING);
+    const c = container(ev, "sabnzbd");
+    // [misc] lines the script echoes before its literal part (run for real in
+    // sabnzbd-seed.lab.test.ts); the password is read from the secret file at start.
+    const script = upload(c, SEED).content;
+    expect(script).toContain(`login="$(cat /run/secrets/loginPassword)"`);
+    expect(script).toContain("echo 'username = admin'");
+    expect(script).toContain('echo "password = $login"');
+    expect(upload(c, "/run/secrets/loginPassword").content).toBe(
+      (ev.outputs.generatedSecrets as Record<string, string>)["sabnzbd.loginPassword"],
+    );
+  });
+
+  it("is none on the edge, where Authelia is its login and no port is published", async () => {
+    const ev = await run(
+      withConfig(stackConfig(EVERYTHING), (c) => {
+        const hosts = c["homelab:hosts"] as Record<string, Record<string, unknown>>;
+        delete hosts.gateway.edge;
+        hosts.nas.edge = true;
+      }),
+    );
+    expect(ev.error).toBeUndefined();
+    const script = upload(container(ev, "sabnzbd"), SEED).content;
+    expect(script).not.toContain("username");
+    expect(script).not.toContain("loginPassword");
+    expect(script).toContain('echo "api_key = $key"');
+  });
+});
