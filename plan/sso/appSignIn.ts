@@ -54,9 +54,8 @@ function grafana(issuer: string): Omit<SignIn, "clientId"> {
       GF_AUTH_GENERIC_OAUTH_GROUPS_ATTRIBUTE_PATH: "groups",
       GF_AUTH_GENERIC_OAUTH_NAME_ATTRIBUTE_PATH: "name",
       GF_AUTH_GENERIC_OAUTH_USE_PKCE: "true",
-      // Members of admins are Grafana server admins; everyone else may only look.
+      // Members of admins administer Grafana's organisation; everyone else may only look.
       GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH: `contains(groups, '${OIDC_ADMIN_GROUP}') && 'Admin' || 'Viewer'`,
-      GF_AUTH_GENERIC_OAUTH_ALLOW_ASSIGN_GRAFANA_ADMIN: "true",
     },
   };
 }

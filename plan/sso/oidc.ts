@@ -131,9 +131,20 @@ function ab64(buf: Buffer): string {
  * the digest (and Authelia's configuration) changes only when the secret does.
  */
 export function clientSecretDigest(secret: string, salt: Buffer, iterations = 310000): string {
+  const key = `${iterations}$${salt.toString("hex")}$${secret}`;
+  const known = digests.get(key);
+  if (known) return known;
   const hash = pbkdf2Sync(secret, salt, iterations, 64, "sha512");
-  return `$pbkdf2-sha512$${iterations}$${ab64(salt)}$${ab64(hash)}`;
+  const digest = `$pbkdf2-sha512$${iterations}$${ab64(salt)}$${ab64(hash)}`;
+  digests.set(key, digest);
+  return digest;
 }
+
+/**
+ * Digests already computed in this process: 310,000 rounds cost ~0.1 s each, and a preview
+ * evaluates every client's once, but a process that evaluates many stacks would repeat them.
+ */
+const digests = new Map<string, string>();
 
 /** The clients, given each client id's secret digest. */
 export function oidcClients(
@@ -149,8 +160,9 @@ export function oidcClients(
       client_name: app.name,
       client_secret: digestOf(shape.clientId),
       public: false,
-      // Two-factor apps (the default) stay two-factor when reached through sign-in.
-      authorization_policy: app.auth === "one_factor" ? "one_factor" : "two_factor",
+      // Two-factor apps stay two-factor when reached through sign-in; an app with its own login
+      // (bypass) or a one-factor route asks for what its own password would have been.
+      authorization_policy: app.auth === "two_factor" ? "two_factor" : "one_factor",
       consent_mode: "implicit",
       redirect_uris: [
         ...shape.redirectPaths.map((p) => `${base}${p}`),
@@ -165,7 +177,6 @@ export function oidcClients(
   });
 }
 
-/** User attributes, claims policies and scopes for the apps that read claims of their own. */
 /**
  * Claims policies (one per client), user attributes and scopes. Authelia's ID token carries
  * only the identity by default and the rest comes from userinfo; every client's policy also

@@ -117,6 +117,27 @@ describe("oidcProvider", () => {
     expect(policies.nextcloud.id_token).toContain("nextcloud_groups");
   });
 
+  it("asks for two factors only where the app's route does", () => {
+    // Catalog routes: Grafana two_factor, Gitea and Outline one_factor, Immich and Nextcloud
+    // their own login (bypass).
+    expect(Object.fromEntries(clients.map((c) => [c.client_id, c.authorization_policy]))).toEqual({
+      gitea: "one_factor",
+      grafana: "two_factor",
+      immich: "one_factor",
+      nextcloud: "one_factor",
+      outline: "one_factor",
+    });
+    const strict = {
+      ...spec,
+      apps: spec.apps.map((a) =>
+        a.name === "outline" ? { ...a, auth: "two_factor" as const } : a,
+      ),
+    };
+    expect(clientsOf(strict).find((c) => c.client_id === "outline")?.authorization_policy).toBe(
+      "two_factor",
+    );
+  });
+
   it("lets the phone app of Immich back in through its own scheme", () => {
     expect(byId("immich")?.redirect_uris).toContain("app.immich:///oauth-callback");
   });
