@@ -16,6 +16,7 @@ import {
   withConfig,
   hostFileContent,
 } from "../helpers/harness";
+import { everythingWithMediaOnEdge } from "./mediaOnEdge";
 
 const EVERYTHING = "good/everything.yaml";
 const SEED = "/custom-cont-init.d/50-homelab-sabnzbd-ini";
@@ -297,13 +298,7 @@ describe("SABnzbd's own login", () => {
   });
 
   it("is none on the edge, where Authelia is its login and no port is published", async () => {
-    const ev = await run(
-      withConfig(stackConfig(EVERYTHING), (c) => {
-        const hosts = c["homelab:hosts"] as Record<string, Record<string, unknown>>;
-        delete hosts.gateway.edge;
-        hosts.nas.edge = true;
-      }),
-    );
+    const ev = await run(everythingWithMediaOnEdge());
     expect(ev.error).toBeUndefined();
     const script = upload(container(ev, "sabnzbd"), SEED).content;
     expect(script).not.toContain("username");

@@ -6,6 +6,7 @@
  */
 import type { Evaluation, RegisteredResource } from "../../scripts/evaluate";
 import { container, envOf, run, runCached, stackConfig, withConfig } from "../helpers/harness";
+import { everythingWithMediaOnEdge } from "../media/mediaOnEdge";
 
 const EVERYTHING = "good/everything.yaml";
 
@@ -175,14 +176,7 @@ describe(`the media chain's wiring in ${EVERYTHING}`, () => {
 
 describe("the *arr apps on the edge behind Authelia", () => {
   it("trust Authelia's login instead of asking for their own", async () => {
-    const ev = await run(
-      withConfig(stackConfig(EVERYTHING), (c) => {
-        // The media host becomes the edge: the *arr ports are then published nowhere.
-        const hosts = c["homelab:hosts"] as Record<string, Record<string, unknown>>;
-        delete hosts.gateway.edge;
-        hosts.nas.edge = true;
-      }),
-    );
+    const ev = await run(everythingWithMediaOnEdge());
     expect(ev.error).toBeUndefined();
     for (const app of ["sonarr", "radarr", "lidarr", "prowlarr"]) {
       const c = container(ev, app);
