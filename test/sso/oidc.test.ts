@@ -1,4 +1,3 @@
-import { pbkdf2Sync } from "node:crypto";
 import { parse } from "yaml";
 import {
   clientSecretDigest,
@@ -8,14 +7,7 @@ import {
 } from "../../plan/sso/oidc";
 import { signInOf } from "../../plan/sso/appSignIn";
 import { app, domainSpec, localhostSpec, withApp } from "../proxy/fixture";
-
-/** Checks an Authelia `$pbkdf2-sha512$` digest with node's own PBKDF2 (not the code under test). */
-function verifies(digest: string, secret: string): boolean {
-  const [, alg, iter, salt, hash] = digest.split("$");
-  if (alg !== "pbkdf2-sha512") return false;
-  const ab = (s: string): Buffer => Buffer.from(s.replace(/\./g, "+"), "base64");
-  return pbkdf2Sync(secret, ab(salt), Number(iter), 64, "sha512").equals(ab(hash));
-}
+import { verifies } from "./verifies";
 
 const secrets: Record<string, string> = {
   grafana: "grafana-secret-0123456789",

@@ -2,10 +2,10 @@
  * One sign-in end to end under the mock engine: what Authelia's container receives and what
  * each sign-in app receives must agree, with no secret in Authelia's file.
  */
-import { pbkdf2Sync } from "node:crypto";
 import { parse } from "yaml";
 import type { RegisteredResource } from "../../scripts/evaluate";
 import { container, envOf, run, runCached, stackConfig, withConfig } from "../helpers/harness";
+import { verifies } from "./verifies";
 
 interface Upload {
   file: string;
@@ -32,14 +32,6 @@ function clients(
   return Object.fromEntries(
     (doc.identity_providers?.oidc.clients ?? []).map((c) => [c.client_id, c]),
   );
-}
-
-/** Checks an Authelia `$pbkdf2-sha512$` digest with node's own PBKDF2. */
-function verifies(digest: string, secret: string): boolean {
-  const [, alg, iter, salt, hash] = digest.split("$");
-  if (alg !== "pbkdf2-sha512") return false;
-  const ab = (s: string): Buffer => Buffer.from(s.replace(/\./g, "+"), "base64");
-  return pbkdf2Sync(secret, ab(salt), Number(iter), 64, "sha512").equals(ab(hash));
 }
 
 describe("one sign-in on the everything stack", () => {
