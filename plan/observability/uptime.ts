@@ -23,7 +23,7 @@ import type { ConfigIssue } from "../../config/errors";
 import { keyOf } from "../../config/errors";
 import { proxyOf, type AppSpec, type HomelabSpec } from "../../config/spec";
 import { displayName } from "../homepage";
-import { appHost, appUrl, SSO_PORTAL_APP, ssoEnabled } from "../proxy/traefik";
+import { appHost, appUrl, asksAuthelia } from "../proxy/traefik";
 
 /**
  * An HTTP check in AutoKuma's settings (BigBoot/AutoKuma ENTITY_TYPES.md and
@@ -51,11 +51,6 @@ export function autokumaHost(spec: Pick<HomelabSpec, "apps">): string | undefine
   return spec.apps.find((a) => a.name === AUTOKUMA_APP)?.host;
 }
 
-/** Whether the edge proxy asks Authelia before the app (as its router and Caddy site do). */
-function behindSso(spec: HomelabSpec, app: AppSpec): boolean {
-  return ssoEnabled(spec) && app.name !== SSO_PORTAL_APP && app.auth !== "bypass";
-}
-
 /**
  * The check of one app: undefined without AutoKuma and for apps that are not routed (or run
  * once per host, which are never routed by name). In localhost mode `<app>.localhost` names
@@ -68,7 +63,7 @@ export function uptimeMonitor(
   def: AppDefinition = definitionOf(app.name),
 ): HttpMonitor | undefined {
   if (autokumaHost(spec) === undefined || !def.route || def.perHost) return undefined;
-  const sso = behindSso(spec, app);
+  const sso = asksAuthelia(spec, app);
   const common = {
     name: displayName(app.name),
     accepted_statuscodes: sso ? SSO_REDIRECT : APP_ANSWERS,

@@ -31,6 +31,7 @@ import {
   TRAEFIK_SECRET_ENV,
   CROWDSEC_BOUNCER_URL,
   appHost,
+  asksAuthelia,
   cloudflareProxied,
   crowdsecBouncing,
   lanCidrs,
@@ -216,8 +217,7 @@ export function caddyAppRoute(spec: HomelabSpec, app: AppSpec, def: AppDefinitio
       `respond ${outside} "Forbidden" 403`,
     );
   }
-  if (ssoEnabled(spec) && app.name !== SSO_PORTAL_APP && app.auth !== "bypass")
-    body.push("import authelia");
+  if (asksAuthelia(spec, app)) body.push("import authelia");
   body.push(...reverseProxy(spec, caddyUpstream(spec, app, def)));
   return block("route", body);
 }

@@ -142,6 +142,11 @@ export function ssoEnabled(spec: HomelabSpec): boolean {
   return spec.sso.provider === "authelia";
 }
 
+/** Whether the edge proxy asks Authelia before the app: SSO on, not the portal, not `bypass`. */
+export function asksAuthelia(spec: HomelabSpec, app: Pick<AppSpec, "name" | "auth">): boolean {
+  return ssoEnabled(spec) && app.name !== SSO_PORTAL_APP && app.auth !== "bypass";
+}
+
 /** The entrypoint routers attach to: HTTPS in domain mode, plain HTTP on localhost. */
 export function routerEntrypoint(spec: HomelabSpec): "web" | "websecure" {
   return isDomainMode(spec) ? "websecure" : "web";
@@ -356,12 +361,10 @@ export function routerMiddlewares(spec: HomelabSpec, app: AppSpec, def: AppDefin
   const out: string[] = [`${MIDDLEWARES.securityHeaders}@file`];
   if (crowdsecBouncing(spec)) out.push(`${MIDDLEWARES.crowdsec}@file`);
   if (route.lanOnly && isDomainMode(spec)) out.push(`${MIDDLEWARES.lanOnly}@file`);
-  if (ssoEnabled(spec)) {
-    if (app.name === SSO_PORTAL_APP) out.push(`${MIDDLEWARES.ssoRateLimit}@file`);
-    else if (app.auth !== "bypass") {
-      if (cloudflareProxied(spec)) out.push(`${MIDDLEWARES.forwardedStrip}@file`);
-      out.push(`${MIDDLEWARES.authelia}@file`);
-    }
+  if (ssoEnabled(spec) && app.name === SSO_PORTAL_APP) out.push(`${MIDDLEWARES.ssoRateLimit}@file`);
+  else if (asksAuthelia(spec, app)) {
+    if (cloudflareProxied(spec)) out.push(`${MIDDLEWARES.forwardedStrip}@file`);
+    out.push(`${MIDDLEWARES.authelia}@file`);
   }
   return out;
 }
