@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { OIDC_SECRET_FILE, signInOf } from "../plan/sso/appSignIn";
+import { signInOf } from "../plan/sso/appSignIn";
+import { OIDC_SECRET_FILE } from "../plan/sso/oidc";
 import type { AppFile } from "./app";
 import type { AppSpec, HomelabSpec } from "../config/spec";
 import type { WiringStep } from "../plan/wiring/step";

@@ -6,16 +6,8 @@ import type { AppSpec, HomelabSpec } from "../../config/spec";
 import { shellQuote } from "../shell";
 import { giteaOidcStep } from "../wiring/gitea";
 import type { WiringStep } from "../wiring/step";
-import {
-  OIDC_ADMIN_GROUP,
-  OIDC_APPS,
-  OIDC_SECRET_FILE,
-  claimsScope,
-  issuerUrl,
-  oidcShape,
-} from "./oidc";
-
-export { OIDC_SECRET_FILE };
+import { ADMIN_GROUP } from "../proxy/authelia";
+import { OIDC_APPS, OIDC_SECRET_FILE, claimsScope, issuerUrl, oidcShape } from "./oidc";
 
 /** What one app needs to sign in through Authelia. */
 export interface SignIn {
@@ -55,7 +47,7 @@ function grafana(issuer: string): Omit<SignIn, "clientId"> {
       GF_AUTH_GENERIC_OAUTH_NAME_ATTRIBUTE_PATH: "name",
       GF_AUTH_GENERIC_OAUTH_USE_PKCE: "true",
       // Members of admins administer Grafana's organisation; everyone else may only look.
-      GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH: `contains(groups, '${OIDC_ADMIN_GROUP}') && 'Admin' || 'Viewer'`,
+      GF_AUTH_GENERIC_OAUTH_ROLE_ATTRIBUTE_PATH: `contains(groups, '${ADMIN_GROUP}') && 'Admin' || 'Viewer'`,
     },
   };
 }

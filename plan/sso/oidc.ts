@@ -256,6 +256,3 @@ export function autheliaConfigWithClients(
 ): string {
   return autheliaConfig(spec, apps) + oidcProviderYaml(spec, apps, digestOf);
 }
-
-/** Admins of every app that signs in through Authelia: members of this group. */
-export const OIDC_ADMIN_GROUP = ADMIN_GROUP;

@@ -1,4 +1,5 @@
-import { OIDC_ADMIN_GROUP, OIDC_SECRET_FILE } from "../sso/oidc";
+import { ADMIN_GROUP } from "../proxy/authelia";
+import { OIDC_SECRET_FILE } from "../sso/oidc";
 import { shellQuote } from "../shell";
 import type { WiringStep } from "./step";
 
@@ -25,7 +26,7 @@ export function giteaOidcStep(issuer: string, secretFile = OIDC_SECRET_FILE): Wi
     `--auto-discover-url ${shellQuote(discovery)}`,
     "--scopes openid --scopes email --scopes profile --scopes groups",
     "--group-claim-name groups",
-    `--admin-group ${shellQuote(OIDC_ADMIN_GROUP)}`,
+    `--admin-group ${shellQuote(ADMIN_GROUP)}`,
   ].join(" ");
   return {
     app: "gitea",
