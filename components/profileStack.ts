@@ -9,7 +9,7 @@ import { appMounts, type ResolvedMount } from "../plan/storage";
 import { withTemplates } from "../plan/templates";
 import { wiringResourceName, type WiringStep } from "../plan/wiring/step";
 import { App, type AppArgs } from "./app";
-import { signInSteps, signInWiring } from "./signIn";
+import { signInWiring } from "./signIn";
 import type { OidcClients } from "./oidcClients";
 import type { StackSecrets } from "./secrets";
 import { wiringStep } from "./wiring";
@@ -230,7 +230,8 @@ export abstract class ProfileStack extends pulumi.ComponentResource {
       const common = wiring.everyApp?.(base) ?? {};
       const ctx: WireContext = { ...base, def: common.definition ?? rendered };
       const own = wiring.apps[app.name];
-      const extra = mergeWiring(common, signInWiring(spec, app, oidc), own?.before?.(ctx) ?? {});
+      const signIn = signInWiring(spec, app, oidc);
+      const extra = mergeWiring(common, signIn, own?.before?.(ctx) ?? {});
       const def = extra.definition ?? ctx.def;
       const db = def.database ? data?.database(app.name) : undefined;
       if (def.database && !db)
@@ -273,7 +274,7 @@ export abstract class ProfileStack extends pulumi.ComponentResource {
       );
       own?.after?.(ctx, apps[id]);
       const uses: WiringUse[] = [
-        ...signInSteps(spec, app, oidc).map((step) => ({ step })),
+        ...(signIn.steps ?? []).map((step) => ({ step })),
         ...(own?.steps?.(ctx, apps[id]) ?? []),
       ];
       for (const use of uses) {

@@ -11,12 +11,15 @@ export interface SignInWiring {
   env?: pulumi.Input<string>[];
   files?: AppFile[];
   secretEnvKeys?: readonly string[];
+  /** Settings only the app's CLI can make (an auth source), run once the app runs. */
+  steps?: readonly WiringStep[];
 }
 
 /**
  * What an app that signs in through Authelia gets on top of its own wiring: its client's env,
  * and its client secret as a file (or a secret env entry, or inside a config file, where the
- * app reads no file). Nothing for other apps, or when Authelia serves no clients.
+ * app reads no file), and the steps its CLI runs. Nothing for other apps, or when Authelia
+ * serves no clients.
  */
 export function signInWiring(
   spec: HomelabSpec,
@@ -34,21 +37,11 @@ export function signInWiring(
       content: pulumi.secret(secret.apply((s) => f.render(s))),
     })),
   ];
+  const steps = signIn.steps ?? [];
   if (signIn.secretEnv) {
     env.push(pulumi.secret(pulumi.interpolate`${signIn.secretEnv}=${secret}`));
-    return { env, files, secretEnvKeys: [signIn.secretEnv] };
+    return { env, files, secretEnvKeys: [signIn.secretEnv], steps };
   }
   files.push({ path: OIDC_SECRET_FILE, content: secret });
-  return { env, files };
-}
-
-/** The sign-in's wiring steps (an auth source only the app's CLI can add). */
-export function signInSteps(
-  spec: HomelabSpec,
-  app: AppSpec,
-  oidc: OidcClients | undefined,
-): readonly WiringStep[] {
-  const signIn = signInOf(spec, app);
-  if (!signIn || !oidc?.secrets[signIn.clientId]) return [];
-  return signIn.steps ?? [];
+  return { env, files, steps };
 }
